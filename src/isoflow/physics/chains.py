@@ -1,0 +1,151 @@
+"""Decay chains and their Bateman eigen-decomposition, computed exactly once per chain.
+
+For the nuclides reachable from a set of parents (closed under decay), in topological order,
+the decay matrix ``A`` (``dN/dt = A N``) is lower triangular with ``A[j, j] = -λ_j`` and
+``A[j, k] = b_kj λ_k``. Its eigenvectors ``C`` (``A = C · diag(-λ) · C⁻¹``) follow the
+recursion ``C[j, i] = Σ_k b_kj λ_k C[k, i] / (λ_j − λ_i)``, in which ``ln 2`` cancels: with
+``μ = 1/T½`` every entry is a rational function of the published half-lives. ``C`` and
+``C⁻¹`` are therefore computed here *exactly* (Python fractions) and rounded once to float64,
+so the float path starts from correctly rounded matrices, and the exact path (mpmath) from
+exact ones.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from isoflow.physics.dataset import get_dataset
+
+LN2 = math.log(2.0)
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class Chain:
+    """A decay-closed set of nuclides in topological order, with its eigen-decomposition."""
+
+    nuclides: tuple[str, ...]
+    mu_exact: tuple[Fraction, ...]          # 1/T½ [1/s], 0 for stable nuclides
+    c_exact: tuple[tuple[Fraction, ...], ...]
+    c_inv_exact: tuple[tuple[Fraction, ...], ...]
+    lam: FloatArray                          # decay constants [1/s]
+    c: FloatArray
+    c_inv: FloatArray
+    c_abs: FloatArray
+    c_inv_abs: FloatArray
+    c_is_identity: bool
+    index: dict[str, int] = field(default_factory=dict)
+    _mp: dict[int, Any] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.nuclides)
+
+    def mp_matrices(self, dps: int) -> tuple[Any, Any, Any]:
+        """(λ, C, C⁻¹) as mpmath matrices at ``dps`` digits (cached)."""
+        if dps not in self._mp:
+            import mpmath
+
+            ctx = mpmath.MPContext()
+            ctx.dps = dps
+
+            def conv(q: Fraction) -> Any:
+                return ctx.mpf(q.numerator) / q.denominator
+
+            ln2 = ctx.ln2
+            lam = [ln2 * conv(m) for m in self.mu_exact]
+            c = ctx.matrix([[conv(x) for x in row] for row in self.c_exact])
+            ci = ctx.matrix([[conv(x) for x in row] for row in self.c_inv_exact])
+            self._mp[dps] = (ctx, lam, c, ci)
+        return self._mp[dps]  # type: ignore[no-any-return]
+
+
+def _reachable(parents: tuple[str, ...]) -> tuple[str, ...]:
+    """Nuclides reachable from ``parents`` by decay, parents first, in topological order."""
+    ds = get_dataset()
+    idx = ds.index()
+    seen: set[str] = set()
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        # depth-first post-order, reversed below: every nuclide before its progeny
+        stack: list[tuple[str, int]] = [(name, 0)]
+        while stack:
+            node, k = stack.pop()
+            if k == 0:
+                if node in seen:
+                    continue
+                seen.add(node)
+            prog = ds.progeny[idx[node]]
+            if k < len(prog):
+                stack.append((node, k + 1))
+                if prog[k] not in seen:
+                    stack.append((prog[k], 0))
+            else:
+                order.append(node)
+
+    for p in parents:
+        visit(p)
+    return tuple(reversed(order))
+
+
+@lru_cache(maxsize=4096)
+def chain_for(parents: tuple[str, ...]) -> Chain:
+    """The chain of every nuclide reachable from ``parents`` (canonical names, sorted)."""
+    ds = get_dataset()
+    idx = ds.index()
+    names = _reachable(parents)
+    pos = {n: i for i, n in enumerate(names)}
+    n = len(names)
+    mu = [Fraction(0) if ds.half_life_exact[idx[x]] is None
+          else 1 / ds.half_life_exact[idx[x]] for x in names]  # type: ignore[operator]
+    # feeders[j] = [(k, b_kj * mu_k)]
+    feeders: list[list[tuple[int, Fraction]]] = [[] for _ in range(n)]
+    for k, x in enumerate(names):
+        for p, b in zip(ds.progeny[idx[x]], ds.branching[idx[x]], strict=True):
+            feeders[pos[p]].append((k, b * mu[k]))
+    zero = Fraction(0)
+    c = [[zero] * n for _ in range(n)]
+    for i in range(n):
+        c[i][i] = Fraction(1)
+        for j in range(i + 1, n):
+            s = sum((w * c[k][i] for k, w in feeders[j] if k >= i), zero)
+            if s:
+                if mu[j] == mu[i]:
+                    raise ValueError(f"equal half-lives of {names[i]} and {names[j]} in one "
+                                     "chain: the eigen-decomposition does not exist")
+                c[j][i] = s / (mu[j] - mu[i])
+    # C is unit lower triangular: invert by forward substitution, exactly.
+    ci = [[zero] * n for _ in range(n)]
+    for i in range(n):
+        ci[i][i] = Fraction(1)
+        for j in range(i + 1, n):
+            s = sum((c[j][k] * ci[k][i] for k in range(i, j) if c[j][k]), zero)
+            ci[j][i] = -s
+    cf = np.array([[float(x) for x in row] for row in c], dtype=np.float64)
+    cif = np.array([[float(x) for x in row] for row in ci], dtype=np.float64)
+    lam = np.array([LN2 * float(m) for m in mu], dtype=np.float64)
+    return Chain(
+        nuclides=names,
+        mu_exact=tuple(mu),
+        c_exact=tuple(tuple(r) for r in c),
+        c_inv_exact=tuple(tuple(r) for r in ci),
+        lam=lam,
+        c=cf,
+        c_inv=cif,
+        c_abs=np.abs(cf),
+        c_inv_abs=np.abs(cif),
+        c_is_identity=bool(np.array_equal(cf, np.eye(n))),
+        index=pos,
+    )
+
+
+def clear_caches() -> None:
+    chain_for.cache_clear()
