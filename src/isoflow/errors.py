@@ -70,3 +70,9 @@ class Unauthenticated(IsoflowError):
 
     code = "unauthenticated"
     http_status = 401
+
+
+class PasswordChangeRequired(Forbidden):
+    """Signed in with a one-time password that must be changed before anything else."""
+
+    code = "password_change_required"

@@ -22,6 +22,11 @@ def _register() -> None:
     for module in (physics, serve):
         module.register(app)
 
+    from isoflow.cli import admin, audit, db
+
+    for module in (db, admin, audit):
+        module.register(app)
+
 
 def main() -> None:
     _register()

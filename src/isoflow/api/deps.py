@@ -1,0 +1,62 @@
+"""Request dependencies: the database and the signed-in actor (bearer token)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from isoflow.domain.roles import Actor
+from isoflow.errors import PasswordChangeRequired, Unauthenticated
+from isoflow.services import auth
+from isoflow.store.db import Database, default_database
+
+bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token")
+
+
+def get_db(request: Request) -> Database:
+    """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL)."""
+    db = getattr(request.app.state, "isoflow_db", None)
+    return db if db is not None else default_database()
+
+
+def _unauthenticated(message: str) -> HTTPException:
+    return HTTPException(status_code=401, detail=message,
+                         headers={"WWW-Authenticate": "Bearer"})
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:
+    if credentials is None or not credentials.credentials:
+        raise _unauthenticated("sign in: send 'Authorization: Bearer <token>' with a token from "
+                               "POST /api/v1/auth/token")
+    return credentials.credentials
+
+
+def _authenticate(db: Database, token: str) -> auth.Authenticated:
+    try:
+        return auth.authenticate(db, token)
+    except Unauthenticated as exc:
+        raise _unauthenticated(exc.message) from None
+
+
+def signed_in(db: Annotated[Database, Depends(get_db)],
+              token: Annotated[str, Depends(bearer_token)]) -> Actor:
+    """The actor, even with a one-time password still to change (for /auth endpoints)."""
+    return _authenticate(db, token).actor
+
+
+def current_actor(db: Annotated[Database, Depends(get_db)],
+                  token: Annotated[str, Depends(bearer_token)]) -> Actor:
+    """The actor of every tenant endpoint; refused until a one-time password is changed."""
+    who = _authenticate(db, token)
+    if who.password_change_required:
+        raise PasswordChangeRequired("change your one-time password first: POST "
+                                     "/api/v1/auth/password")
+    return who.actor
+
+
+DB = Annotated[Database, Depends(get_db)]
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+SignedIn = Annotated[Actor, Depends(signed_in)]
+Token = Annotated[str, Depends(bearer_token)]

@@ -1,0 +1,207 @@
+"""/containers: the ledger of radioactive material — receive, what it holds at a time,
+withdraw or transfer, measure, dispose, correct, and its events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import Field, model_validator
+
+from isoflow.api.deps import DB, CurrentActor
+from isoflow.api.fields import (
+    ActivityBq,
+    AtQuery,
+    ErrorOut,
+    Id,
+    Note,
+    NuclideName,
+    OptionalIdQuery,
+    Out,
+    Reason,
+    Schema,
+    UtcDatetime,
+    VolumeMl,
+    path_id,
+)
+from isoflow.domain.ledger import CONTAINER_KINDS
+from isoflow.domain.roles import Actor
+from isoflow.errors import InvalidInput
+from isoflow.services import ledger, organisations
+from isoflow.services.ledger import ContainerView, EventView
+from isoflow.store.db import Database
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
+router = APIRouter(prefix="/containers", tags=["ledger"], responses=ERRORS)
+ContainerId = Annotated[int, path_id("container id")]
+Kind = Literal[CONTAINER_KINDS]  # type: ignore[valid-type]
+
+
+class ReceiptIn(Schema):
+    kind: Kind
+    nuclide: NuclideName
+    activity_bq: ActivityBq = Field(description="reference activity [Bq] at reference_at")
+    reference_at: UtcDatetime
+    volume_ml: VolumeMl | None = None
+    site_id: Id | None = Field(None, description="default: your organisation's only site")
+    received_at: UtcDatetime | None = Field(None, description="default now")
+    label: Annotated[str, Field(max_length=200)] = ""
+    note: Note | None = None
+
+
+class ContainerOut(Out):
+    id: int
+    org_id: int
+    site_id: int
+    kind: str
+    nuclide: str
+    label: str
+    received_at: datetime
+    reference_activity_bq: float
+    reference_at: datetime
+    received_volume_ml: float | None
+    source_container_id: int | None
+    at: datetime = Field(description="the time the holding below is computed for")
+    activity_bq: float
+    volume_ml: float | None
+    concentration_bq_per_ml: float | None
+    disposed: bool
+    disposed_at: datetime | None
+    event_count: int
+
+
+class EventOut(Out):
+    id: int
+    container_id: int
+    seq: int
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+    activity_bq: float | None
+    volume_ml: float | None
+    reference_at: datetime | None
+    corrects_event_id: int | None
+    void: bool
+    reason: str | None
+    note: str | None
+    counterpart_container_id: int | None
+
+
+class Into(Schema):
+    kind: Kind
+    label: Annotated[str, Field(max_length=200)] = ""
+
+
+class WithdrawalIn(Schema):
+    activity_bq: ActivityBq | None = None
+    volume_ml: VolumeMl | None = None
+    at: UtcDatetime | None = Field(None, description="default now")
+    note: Note | None = None
+    into: Into | None = Field(None, description="transfer into a new container (e.g. a "
+                                                "syringe) at the same site")
+
+    @model_validator(mode="after")
+    def _amount(self) -> WithdrawalIn:
+        if self.activity_bq is None and self.volume_ml is None:
+            raise ValueError("give activity_bq or volume_ml")
+        return self
+
+
+class MeasurementIn(Schema):
+    activity_bq: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)]
+    at: UtcDatetime | None = None
+    note: Note | None = None
+
+
+class DisposalIn(Schema):
+    at: UtcDatetime | None = None
+    note: Note | None = None
+
+
+class CorrectionIn(Schema):
+    event_id: Id
+    reason: Reason
+    activity_bq: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)] | None = None
+    volume_ml: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | None = None
+    reference_at: UtcDatetime | None = None
+    at: UtcDatetime | None = None
+    void: bool = False
+
+
+def _default_site(db: Database, actor: Actor, site_id: int | None) -> int:
+    if site_id is not None:
+        return site_id
+    sites = organisations.list_sites(db, actor) if actor.org_id is not None else []
+    if len(sites) != 1:
+        raise InvalidInput("site_id is required (the organisation has "
+                           f"{len(sites)} sites)", field="site_id")
+    return sites[0].id
+
+
+@router.post("", response_model=ContainerOut, status_code=201)
+def receive(body: ReceiptIn, actor: CurrentActor, db: DB) -> ContainerView:
+    """Receive a container; refused (409, with the numbers) beyond the licence limits."""
+    return ledger.receive(db, actor, site_id=_default_site(db, actor, body.site_id),
+                          kind=body.kind, nuclide=body.nuclide, activity_bq=body.activity_bq,
+                          reference_at=body.reference_at, volume_ml=body.volume_ml,
+                          received_at=body.received_at, label=body.label, note=body.note)
+
+
+@router.get("", response_model=list[ContainerOut])
+def list_containers(actor: CurrentActor, db: DB, site_id: OptionalIdQuery = None,
+                    at: AtQuery = None, include_disposed: bool = True,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                    offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> list[ContainerView]:
+    return ledger.list_containers(db, actor, site_id=site_id, at=at,
+                                  include_disposed=include_disposed, limit=limit, offset=offset)
+
+
+@router.get("/{container_id}", response_model=ContainerOut)
+def get_container(container_id: ContainerId, actor: CurrentActor, db: DB,
+                  at: AtQuery = None) -> ContainerView:
+    """What the container holds at ``at`` (activity, volume, concentration), from its events
+    and decay."""
+    return ledger.get_container(db, actor, container_id, at)
+
+
+@router.get("/{container_id}/events", response_model=list[EventOut])
+def list_events(container_id: ContainerId, actor: CurrentActor, db: DB) -> list[EventView]:
+    return ledger.list_events(db, actor, container_id)
+
+
+@router.post("/{container_id}/withdrawals", response_model=EventOut, status_code=201)
+def withdraw(container_id: ContainerId, body: WithdrawalIn, actor: CurrentActor,
+             db: DB) -> EventView:
+    """Withdraw activity or volume; 409 with the available amount if it would overdraw."""
+    return ledger.withdraw(db, actor, container_id, at=body.at, activity_bq=body.activity_bq,
+                           volume_ml=body.volume_ml, note=body.note,
+                           into_kind=None if body.into is None else body.into.kind,
+                           into_label="" if body.into is None else body.into.label)
+
+
+@router.post("/{container_id}/measurements", response_model=EventOut, status_code=201)
+def measure(container_id: ContainerId, body: MeasurementIn, actor: CurrentActor,
+            db: DB) -> EventView:
+    return ledger.measure(db, actor, container_id, activity_bq=body.activity_bq, at=body.at,
+                          note=body.note)
+
+
+@router.post("/{container_id}/disposal", response_model=EventOut, status_code=201)
+def dispose(container_id: ContainerId, body: DisposalIn, actor: CurrentActor,
+            db: DB) -> EventView:
+    return ledger.dispose(db, actor, container_id, at=body.at, note=body.note)
+
+
+@router.post("/{container_id}/corrections", response_model=EventOut, status_code=201)
+def correct(container_id: ContainerId, body: CorrectionIn, actor: CurrentActor,
+            db: DB) -> EventView:
+    """Correct an earlier event: a new event that points to it and says why."""
+    return ledger.correct(db, actor, container_id, event_id=body.event_id, reason=body.reason,
+                          activity_bq=body.activity_bq, volume_ml=body.volume_ml,
+                          reference_at=body.reference_at, at=body.at, void=body.void)
+
+
+

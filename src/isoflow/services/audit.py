@@ -1,0 +1,117 @@
+"""The audit trail: append (inside each use case's transaction), read, verify the chain.
+
+Every create/correct use case calls :func:`record` in its own transaction, so an action and
+its audit entry are committed together or not at all. Appending locks the chain head row, so
+entries are numbered without gaps and chained in commit order on PostgreSQL as on SQLite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from isoflow.domain.audit import (
+    AuditRecord,
+    ChainBreak,
+    canonical_json,
+    entry_hash,
+    verify_chain,
+)
+from isoflow.domain.roles import Actor, Permission
+from isoflow.services.clock import now
+from isoflow.store.db import Database
+from isoflow.store.models import AuditEntry, AuditHead
+
+
+def record(session: Session, actor: Actor, *, org_id: int | None, entity_type: str,
+           entity_id: int | str, action: str, old: Any = None, new: Any = None,
+           reason: str | None = None) -> AuditEntry:
+    """Append one entry: who (``actor``), when (now, UTC), what, old and new value, why."""
+    head = session.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    rec = AuditRecord(
+        seq=head.last_seq + 1, at=now(), actor=actor.username, org_id=org_id,
+        entity_type=entity_type, entity_id=str(entity_id), action=action,
+        old=None if old is None else canonical_json(old),
+        new=None if new is None else canonical_json(new),
+        reason=reason, prev_hash=head.last_hash)
+    digest = entry_hash(rec)
+    entry = AuditEntry(seq=rec.seq, at=rec.at, actor=rec.actor, actor_user_id=actor.user_id,
+                       org_id=org_id, entity_type=entity_type, entity_id=rec.entity_id,
+                       action=action, old=rec.old, new=rec.new, reason=reason,
+                       prev_hash=rec.prev_hash, hash=digest)
+    session.add(entry)
+    head.last_seq, head.last_hash = rec.seq, digest
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditEntryView:
+    seq: int
+    at: datetime
+    actor: str
+    org_id: int | None
+    entity_type: str
+    entity_id: str
+    action: str
+    old: Any
+    new: Any
+    reason: str | None
+    hash: str
+
+
+def _view(e: AuditEntry) -> AuditEntryView:
+    import json
+
+    return AuditEntryView(seq=e.seq, at=e.at, actor=e.actor, org_id=e.org_id,
+                          entity_type=e.entity_type, entity_id=e.entity_id, action=e.action,
+                          old=None if e.old is None else json.loads(e.old),
+                          new=None if e.new is None else json.loads(e.new),
+                          reason=e.reason, hash=e.hash)
+
+
+def list_entries(db: Database, actor: Actor, *, entity_type: str | None = None,
+                 entity_id: str | None = None, after_seq: int = 0,
+                 limit: int = 100) -> list[AuditEntryView]:
+    """Entries the actor may read (their organisation's; all for a platform administrator),
+    oldest first, optionally for one entity."""
+    actor.require(Permission.READ_AUDIT)
+    q = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    if actor.org_id is not None:
+        q = q.where(AuditEntry.org_id == actor.org_id)
+    if entity_type is not None:
+        q = q.where(AuditEntry.entity_type == entity_type)
+    if entity_id is not None:
+        q = q.where(AuditEntry.entity_id == entity_id)
+    with db.read() as s:
+        return [_view(e) for e in s.scalars(q.order_by(AuditEntry.seq).limit(limit))]
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    entries: int
+    first_break: ChainBreak | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_break is None
+
+
+def verify(db: Database) -> VerifyReport:
+    """Recompute the whole chain from the stored rows; name the first broken entry."""
+    with db.read() as s:
+        head = s.get(AuditHead, 1)
+        rows = s.execute(select(AuditEntry).order_by(AuditEntry.seq)
+                         .execution_options(yield_per=2000)).scalars()
+        records = (AuditRecord(seq=r.seq, at=r.at, actor=r.actor, org_id=r.org_id,
+                               entity_type=r.entity_type, entity_id=r.entity_id,
+                               action=r.action, old=r.old, new=r.new, reason=r.reason,
+                               prev_hash=r.prev_hash, hash=r.hash) for r in rows)
+        n, brk = verify_chain(records, head_seq=None if head is None else head.last_seq,
+                              head_hash=None if head is None else head.last_hash)
+    return VerifyReport(entries=n, first_break=brk)

@@ -1,0 +1,516 @@
+"""The ledger of radioactive material: receive, withdraw (or transfer), measure, dispose,
+correct — each one transaction that appends events and audit entries — and what a container
+or a site holds at any time, computed from events and decay (isoflow.domain.ledger).
+
+Concurrency: every append locks the container row first (``SELECT ... FOR UPDATE`` on
+PostgreSQL; on SQLite the write transaction is ``BEGIN IMMEDIATE``), then reads the ledger,
+checks it and appends, so concurrent withdrawals are serialised and can never overdraw.
+A receipt locks the site row the same way, so two receipts cannot both slip under a licence
+limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from isoflow.domain import ledger as rules
+from isoflow.domain.ledger import CONTAINER_KINDS, EventKind
+from isoflow.domain.licence import check_receipt
+from isoflow.domain.roles import Actor, Permission
+from isoflow.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from isoflow.physics.nuclides import get_nuclide
+from isoflow.physics.units import format_activity
+from isoflow.services import audit
+from isoflow.services.clock import now
+from isoflow.services.licences import site_limits
+from isoflow.services.organisations import visible_site
+from isoflow.store.db import Database
+from isoflow.store.models import Container, LedgerEvent
+
+#: A container counts towards a site's holdings for this many half-lives after receipt
+#: (2^-64 ≈ 5e-20 of its activity is left after that, below any limit's resolution).
+HOLDING_HORIZON_HALF_LIVES = 64
+
+
+@lru_cache(maxsize=512)
+def _decay_constant(nuclide: str) -> float:
+    return get_nuclide(nuclide).decay_constant_per_s
+
+
+@lru_cache(maxsize=512)
+def _half_life_s(nuclide: str) -> float:
+    return get_nuclide(nuclide).half_life_s
+
+
+def _kind(kind: str) -> str:
+    if kind not in CONTAINER_KINDS:
+        raise InvalidInput(f"unknown container kind {kind!r}; one of: "
+                           f"{', '.join(CONTAINER_KINDS)}", field="kind")
+    return kind
+
+
+def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> float | None:
+    if value is None:
+        return None
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise InvalidInput(f"{field} must be a {'non-negative' if allow_zero else 'positive'}"
+                           f" finite number, not {value!r}", field=field)
+    return float(value)
+
+
+def _domain_event(e: LedgerEvent) -> rules.LedgerEvent:
+    return rules.LedgerEvent(id=e.id, kind=EventKind(e.kind), occurred_at=e.occurred_at,
+                             activity_bq=e.activity_bq, volume_ml=e.volume_ml,
+                             reference_at=e.reference_at, corrects_event_id=e.corrects_event_id,
+                             void=e.void, reason=e.reason)
+
+
+# ------------------------------------------------------------------ views
+@dataclass(frozen=True)
+class ContainerView:
+    """A container and what it holds at ``at`` (computed, never stored)."""
+
+    id: int
+    org_id: int
+    site_id: int
+    kind: str
+    nuclide: str
+    label: str
+    received_at: datetime
+    reference_activity_bq: float
+    reference_at: datetime
+    received_volume_ml: float | None
+    source_container_id: int | None
+    at: datetime
+    activity_bq: float
+    volume_ml: float | None
+    concentration_bq_per_ml: float | None
+    disposed: bool
+    disposed_at: datetime | None
+    event_count: int
+
+
+@dataclass(frozen=True)
+class EventView:
+    id: int
+    container_id: int
+    seq: int
+    kind: str
+    occurred_at: datetime
+    recorded_at: datetime
+    recorded_by: str
+    activity_bq: float | None
+    volume_ml: float | None
+    reference_at: datetime | None
+    corrects_event_id: int | None
+    void: bool
+    reason: str | None
+    note: str | None
+    counterpart_container_id: int | None
+
+
+def _event_view(e: LedgerEvent) -> EventView:
+    return EventView(id=e.id, container_id=e.container_id, seq=e.seq, kind=e.kind,
+                     occurred_at=e.occurred_at, recorded_at=e.recorded_at,
+                     recorded_by=e.recorded_by, activity_bq=e.activity_bq,
+                     volume_ml=e.volume_ml, reference_at=e.reference_at,
+                     corrects_event_id=e.corrects_event_id, void=e.void, reason=e.reason,
+                     note=e.note, counterpart_container_id=e.counterpart_container_id)
+
+
+def _container_view(c: Container, events: Sequence[rules.LedgerEvent],
+                    at: datetime) -> ContainerView:
+    lam = _decay_constant(c.nuclide)
+    eff = rules.effective_events(events)
+    receipt = next(e for e in eff if e.kind is EventKind.RECEIPT)
+    assert receipt.activity_bq is not None and receipt.reference_at is not None
+    holding = rules.holding_at(lam, events, at)
+    return ContainerView(
+        id=c.id, org_id=c.org_id, site_id=c.site_id, kind=c.kind, nuclide=c.nuclide,
+        label=c.label, received_at=c.received_at, reference_activity_bq=receipt.activity_bq,
+        reference_at=receipt.reference_at, received_volume_ml=receipt.volume_ml,
+        source_container_id=c.source_container_id, at=at, activity_bq=holding.activity_bq,
+        volume_ml=holding.volume_ml, concentration_bq_per_ml=holding.concentration_bq_per_ml,
+        disposed=holding.disposed, disposed_at=rules.disposed_at(events),
+        event_count=c.event_count)
+
+
+# ------------------------------------------------------------------ reading
+def _visible_container(s: Session, actor: Actor, container_id: int, *,
+                       lock: bool = False) -> Container:
+    c = s.get(Container, container_id, with_for_update=lock)
+    if c is None or not actor.sees(c.org_id):
+        raise NotFound(f"no container {container_id}", field="container_id")
+    return c
+
+
+def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
+    return list(s.scalars(select(LedgerEvent).where(LedgerEvent.container_id == container_id)
+                          .order_by(LedgerEvent.seq)))
+
+
+def _events_by_container(s: Session, ids: Iterable[int]) -> dict[int, list[rules.LedgerEvent]]:
+    out: dict[int, list[rules.LedgerEvent]] = defaultdict(list)
+    id_list = list(ids)
+    for i in range(0, len(id_list), 500):
+        for e in s.scalars(select(LedgerEvent)
+                           .where(LedgerEvent.container_id.in_(id_list[i:i + 500]))):
+            out[e.container_id].append(_domain_event(e))
+    return out
+
+
+def get_container(db: Database, actor: Actor, container_id: int,
+                  at: datetime | None = None) -> ContainerView:
+    """The container and what it holds at ``at`` (default now)."""
+    actor.require(Permission.READ)
+    with db.read() as s:
+        c = _visible_container(s, actor, container_id)
+        events = [_domain_event(e) for e in _events_of(s, c.id)]
+    return _container_view(c, events, at or now())
+
+
+def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
+                    at: datetime | None = None, include_disposed: bool = True,
+                    limit: int = 100, offset: int = 0) -> list[ContainerView]:
+    actor.require(Permission.READ)
+    at = at or now()
+    q = select(Container).order_by(Container.id.desc()).limit(limit).offset(offset)
+    if actor.org_id is not None:
+        q = q.where(Container.org_id == actor.org_id)
+    if site_id is not None:
+        q = q.where(Container.site_id == site_id)
+    with db.read() as s:
+        containers = list(s.scalars(q))
+        events = _events_by_container(s, (c.id for c in containers))
+    views = [_container_view(c, events[c.id], at) for c in containers]
+    return [v for v in views if include_disposed or not v.disposed]
+
+
+def list_events(db: Database, actor: Actor, container_id: int) -> list[EventView]:
+    actor.require(Permission.READ)
+    with db.read() as s:
+        c = _visible_container(s, actor, container_id)
+        return [_event_view(e) for e in _events_of(s, c.id)]
+
+
+def site_holdings(s: Session, site_id: int, at: datetime, *,
+                  exclude_container_id: int | None = None) -> dict[str, float]:
+    """What a site holds at ``at``, per nuclide [Bq], decay-corrected; received at or before
+    ``at`` and not disposed of by then."""
+    nuclides = list(s.scalars(select(Container.nuclide).where(Container.site_id == site_id)
+                              .distinct()))
+    out: dict[str, float] = {}
+    for nuclide in nuclides:
+        horizon = HOLDING_HORIZON_HALF_LIVES * _half_life_s(nuclide)
+        q = select(Container).where(Container.site_id == site_id, Container.nuclide == nuclide,
+                                    Container.received_at <= at)
+        if math.isfinite(horizon) and horizon < 1e11:
+            q = q.where(Container.received_at >= at - timedelta(seconds=horizon))
+        containers = [c for c in s.scalars(q) if c.id != exclude_container_id]
+        if not containers:
+            continue
+        events = _events_by_container(s, (c.id for c in containers))
+        lam = _decay_constant(nuclide)
+        total = sum(max(rules.holding_at(lam, events[c.id], at).activity_bq, 0.0)
+                    for c in containers)
+        if total > 0:
+            out[nuclide] = total
+    return out
+
+
+def site_possession(db: Database, actor: Actor, site_id: int,
+                    at: datetime | None = None) -> dict[str, float]:
+    """What a site holds at ``at`` per nuclide [Bq] (for licence reports)."""
+    actor.require(Permission.READ)
+    with db.read() as s:
+        site = visible_site(s, actor, site_id)
+        return site_holdings(s, site.id, at or now())
+
+
+def _check_licence(s: Session, *, site_id: int, site_name: str, nuclide: str,
+                   activity_bq: float, reference_at: datetime, received_at: datetime,
+                   exclude_container_id: int | None = None) -> None:
+    """The receipt must fit the licence at its moment and at every later receipt already on
+    record (a receipt entered late must not push a later moment over the limit)."""
+    lam = _decay_constant(nuclide)
+    limits = site_limits(s, site_id)
+    later = sorted(set(s.scalars(select(Container.received_at).where(
+        Container.site_id == site_id, Container.received_at > received_at))))
+    for moment in [received_at, *later]:
+        activity = activity_bq * rules._decay_factor(lam, (moment - reference_at)
+                                                     .total_seconds())
+        holdings = site_holdings(s, site_id, moment, exclude_container_id=exclude_container_id)
+        check_receipt(site=site_name, nuclide=nuclide, activity_bq=activity, at=moment,
+                      holdings_bq=holdings, limits=limits)
+
+
+# ------------------------------------------------------------------ writing
+def _append(s: Session, actor: Actor, c: Container, *, kind: EventKind, at: datetime,
+            activity_bq: float | None = None, volume_ml: float | None = None,
+            reference_at: datetime | None = None, corrects_event_id: int | None = None,
+            void: bool = False, reason: str | None = None, note: str | None = None,
+            counterpart_container_id: int | None = None) -> LedgerEvent:
+    c.event_count += 1
+    e = LedgerEvent(org_id=c.org_id, container_id=c.id, seq=c.event_count, kind=kind.value,
+                    occurred_at=at, recorded_at=now(), recorded_by=actor.username,
+                    activity_bq=activity_bq, volume_ml=volume_ml, reference_at=reference_at,
+                    corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
+                    counterpart_container_id=counterpart_container_id)
+    s.add(e)
+    s.flush()
+    return e
+
+
+def _event_record(e: LedgerEvent) -> dict[str, object]:
+    return {k: v for k, v in (("container_id", e.container_id), ("seq", e.seq),
+                              ("kind", e.kind), ("at", e.occurred_at),
+                              ("activity_bq", e.activity_bq), ("volume_ml", e.volume_ml),
+                              ("reference_at", e.reference_at),
+                              ("corrects_event_id", e.corrects_event_id),
+                              ("void", e.void or None), ("note", e.note),
+                              ("counterpart_container_id", e.counterpart_container_id))
+            if v is not None}
+
+
+def _audit_event(s: Session, actor: Actor, e: LedgerEvent, action: str, *,
+                 old: object = None, reason: str | None = None) -> None:
+    audit.record(s, actor, org_id=e.org_id, entity_type="ledger_event", entity_id=e.id,
+                 action=action, old=old, new=_event_record(e), reason=reason)
+
+
+def _new_container(s: Session, actor: Actor, *, org_id: int, site_id: int, kind: str,
+                   nuclide: str, label: str, received_at: datetime, activity_bq: float,
+                   reference_at: datetime, volume_ml: float | None, note: str | None,
+                   source_container_id: int | None = None) -> tuple[Container, LedgerEvent]:
+    c = Container(org_id=org_id, site_id=site_id, kind=kind, nuclide=nuclide, label=label,
+                  received_at=received_at, source_container_id=source_container_id,
+                  event_count=0, created_at=now())
+    s.add(c)
+    s.flush()
+    e = _append(s, actor, c, kind=EventKind.RECEIPT, at=received_at, activity_bq=activity_bq,
+                volume_ml=volume_ml, reference_at=reference_at, note=note,
+                counterpart_container_id=source_container_id)
+    audit.record(s, actor, org_id=org_id, entity_type="container", entity_id=c.id,
+                 action="received", new={"site_id": site_id, "kind": kind, "nuclide": nuclide,
+                                         "label": label, "source_container_id":
+                                         source_container_id, "receipt": _event_record(e)})
+    return c, e
+
+
+def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str,
+            activity_bq: float, reference_at: datetime, volume_ml: float | None = None,
+            received_at: datetime | None = None, label: str = "",
+            note: str | None = None) -> ContainerView:
+    """Receive a container holding ``activity_bq`` [Bq] of ``nuclide`` at ``reference_at``,
+    refused if the site's licence does not allow it at the moment of receipt."""
+    actor.require(Permission.LEDGER_WRITE)
+    kind, canon = _kind(kind), get_nuclide(nuclide).name
+    if not math.isfinite(get_nuclide(canon).half_life_s):
+        raise InvalidInput(f"{canon} is stable; the ledger holds radioactive material",
+                           field="nuclide")
+    activity = _positive(activity_bq, "activity_bq")
+    volume = _positive(volume_ml, "volume_ml")
+    assert activity is not None
+    at = received_at or now()
+    # Refuse a reference time so far from receipt that the decay correction is meaningless.
+    lam = _decay_constant(canon)
+    if abs(lam * (at - reference_at).total_seconds()) > 700:
+        raise InvalidInput("reference_at is too many half-lives away from the time of receipt",
+                           field="reference_at")
+    label = (label or "").strip()[:200]
+    with db.write() as s:
+        site = visible_site(s, actor, site_id, lock=True)
+        _check_licence(s, site_id=site.id, site_name=site.name, nuclide=canon,
+                       activity_bq=activity, reference_at=reference_at, received_at=at)
+        c, e = _new_container(s, actor, org_id=site.org_id, site_id=site.id, kind=kind,
+                              nuclide=canon, label=label or f"{canon} {kind}", received_at=at,
+                              activity_bq=activity, reference_at=reference_at, volume_ml=volume,
+                              note=note)
+        events = [_domain_event(e)]
+    return _container_view(c, events, at)
+
+
+def _overdraw(c: Container, events: Sequence[rules.LedgerEvent], at: datetime,
+              wanted_bq: float | None, wanted_ml: float | None) -> LimitExceeded:
+    avail = rules.available_at(_decay_constant(c.nuclide), events, at)
+    parts = []
+    if wanted_bq is not None:
+        parts.append(format_activity(wanted_bq))
+    if wanted_ml is not None:
+        parts.append(f"{wanted_ml:.4g} mL")
+    vol = "" if avail.volume_ml is None else f" in {avail.volume_ml:.4g} mL"
+    return LimitExceeded(
+        f"withdrawing {' / '.join(parts)} of {c.nuclide} at {at.isoformat()} would overdraw "
+        f"container {c.id}: {format_activity(avail.activity_bq)}{vol} is available then "
+        "(decay-corrected, after the withdrawals already recorded)",
+        field="volume_ml" if wanted_bq is None else "activity_bq",
+        available_activity_bq=avail.activity_bq, available_volume_ml=avail.volume_ml,
+        at=at.isoformat())
+
+
+def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | None = None,
+             activity_bq: float | None = None, volume_ml: float | None = None,
+             note: str | None = None, into_kind: str | None = None,
+             into_label: str = "") -> EventView:
+    """Take activity [Bq] or volume [mL] (or both, as measured) from a container at ``at``.
+
+    Given only a volume, the activity is the container's concentration at ``at`` times the
+    volume; given only an activity, the volume follows the same way when the volume is known.
+    With ``into_kind`` the amount goes into a new container (e.g. a syringe) at the same site:
+    a transfer. Refused (LimitExceeded, with the available amount) if it would overdraw.
+    """
+    actor.require(Permission.LEDGER_WRITE)
+    activity = _positive(activity_bq, "activity_bq")
+    volume = _positive(volume_ml, "volume_ml")
+    if activity is None and volume is None:
+        raise InvalidInput("give activity_bq or volume_ml", field="activity_bq")
+    if into_kind is not None:
+        _kind(into_kind)
+    t = at or now()
+    with db.write() as s:
+        c = _visible_container(s, actor, container_id, lock=True)
+        stored = _events_of(s, c.id)
+        events = [_domain_event(e) for e in stored]
+        lam = _decay_constant(c.nuclide)
+        holding = rules.holding_at(lam, events, t)
+        if holding.disposed:
+            raise Conflict(f"container {c.id} was disposed of at "
+                           f"{rules.disposed_at(events)}; nothing can be withdrawn")
+        conc = holding.concentration_bq_per_ml
+        if activity is None:
+            assert volume is not None
+            if holding.volume_ml is None:
+                raise InvalidInput(f"container {c.id} has no recorded volume; withdraw by "
+                                   "activity_bq", field="volume_ml")
+            if conc is None:
+                raise _overdraw(c, events, t, None, volume)
+            activity = conc * volume
+        elif volume is None and holding.volume_ml is not None:
+            if conc is None:
+                raise _overdraw(c, events, t, activity, None)
+            volume = activity / conc
+        prospective = [*events, rules.LedgerEvent(
+            id=max(e.id for e in events) + 1, kind=EventKind.WITHDRAWAL, occurred_at=t,
+            activity_bq=activity, volume_ml=volume)]
+        try:
+            rules.check_consistent(lam, prospective)
+        except LimitExceeded:
+            raise _overdraw(c, events, t, activity, volume_ml) from None
+        counterpart = None
+        if into_kind is not None:
+            target, _ = _new_container(
+                s, actor, org_id=c.org_id, site_id=c.site_id, kind=into_kind,
+                nuclide=c.nuclide, label=(into_label or "").strip()[:200]
+                or f"{c.nuclide} {into_kind} from container {c.id}", received_at=t,
+                activity_bq=activity, reference_at=t, volume_ml=volume, note=note,
+                source_container_id=c.id)
+            counterpart = target.id
+        e = _append(s, actor, c, kind=EventKind.WITHDRAWAL, at=t, activity_bq=activity,
+                    volume_ml=volume, note=note,
+                    counterpart_container_id=counterpart)
+        _audit_event(s, actor, e, "withdrawn" if counterpart is None else "transferred")
+        return _event_view(e)
+
+
+def measure(db: Database, actor: Actor, container_id: int, *, activity_bq: float,
+            at: datetime | None = None, note: str | None = None) -> EventView:
+    """Record a measurement of the container's activity (e.g. in the dose calibrator)."""
+    actor.require(Permission.LEDGER_WRITE)
+    activity = _positive(activity_bq, "activity_bq", allow_zero=True)
+    return _append_checked(db, actor, container_id, EventKind.MEASUREMENT, at or now(),
+                           activity_bq=activity, note=note, action="measured")
+
+
+def dispose(db: Database, actor: Actor, container_id: int, *, at: datetime | None = None,
+            note: str | None = None) -> EventView:
+    """Record the container's disposal (after decay-in-storage, return to the supplier...)."""
+    actor.require(Permission.LEDGER_WRITE)
+    return _append_checked(db, actor, container_id, EventKind.DISPOSAL, at or now(),
+                           note=note, action="disposed")
+
+
+def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKind,
+                    at: datetime, *, action: str, activity_bq: float | None = None,
+                    note: str | None = None) -> EventView:
+    with db.write() as s:
+        c = _visible_container(s, actor, container_id, lock=True)
+        events = [_domain_event(e) for e in _events_of(s, c.id)]
+        rules.check_consistent(_decay_constant(c.nuclide), [*events, rules.LedgerEvent(
+            id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
+            activity_bq=activity_bq)])
+        e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
+        _audit_event(s, actor, e, action)
+        return _event_view(e)
+
+
+def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, reason: str,
+            activity_bq: float | None = None, volume_ml: float | None = None,
+            reference_at: datetime | None = None, at: datetime | None = None,
+            void: bool = False) -> EventView:
+    """Correct an earlier event of the container: a new event that points to it, states why,
+    and gives the values that replace its own (or voids it). The original stays as it was."""
+    actor.require(Permission.LEDGER_CORRECT)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a correction must say why", field="reason")
+    activity = _positive(activity_bq, "activity_bq", allow_zero=True)
+    volume = _positive(volume_ml, "volume_ml", allow_zero=True)
+    if not void and activity is None and volume is None and reference_at is None and at is None:
+        raise InvalidInput("a correction gives new values or voids the event", field="void")
+    with db.write() as s:
+        c = _visible_container(s, actor, container_id, lock=True)
+        stored = _events_of(s, c.id)
+        target = next((e for e in stored if e.id == event_id), None)
+        if target is None:
+            raise NotFound(f"container {c.id} has no event {event_id}", field="event_id")
+        events = [_domain_event(e) for e in stored]
+        root_id = target.id
+        while True:  # a correction of a correction corrects the original
+            root = next(e for e in stored if e.id == root_id)
+            if root.corrects_event_id is None:
+                break
+            root_id = root.corrects_event_id
+        root_kind = EventKind(root.kind)
+        if root_kind is EventKind.RECEIPT:
+            if void:
+                raise InvalidInput("a receipt cannot be voided; record a disposal",
+                                   field="void")
+            if at is not None and at != c.received_at:
+                raise InvalidInput("the time of receipt cannot be corrected", field="at")
+        if reference_at is not None and root_kind is not EventKind.RECEIPT:
+            raise InvalidInput("only a receipt has a reference time", field="reference_at")
+        old = {e.id: e for e in rules.effective_events(events)}.get(root.id)  # None: voided
+        when = at or (old.occurred_at if old is not None else root.occurred_at)
+        new_event = rules.LedgerEvent(
+            id=max(e.id for e in events) + 1, kind=EventKind.CORRECTION, occurred_at=when,
+            activity_bq=activity, volume_ml=volume, reference_at=reference_at,
+            corrects_event_id=root.id, void=void, reason=reason)
+        lam = _decay_constant(c.nuclide)
+        rules.check_consistent(lam, [*events, new_event])
+        if root_kind is EventKind.RECEIPT and (activity is not None or reference_at is not None):
+            after = next(e for e in rules.effective_events([*events, new_event])
+                         if e.kind is EventKind.RECEIPT)
+            assert after.activity_bq is not None and after.reference_at is not None
+            site = visible_site(s, actor, c.site_id, lock=True)
+            _check_licence(s, site_id=site.id, site_name=site.name, nuclide=c.nuclide,
+                           activity_bq=after.activity_bq, reference_at=after.reference_at,
+                           received_at=c.received_at, exclude_container_id=c.id)
+        e = _append(s, actor, c, kind=EventKind.CORRECTION, at=when, activity_bq=activity,
+                    volume_ml=volume, reference_at=reference_at, corrects_event_id=root.id,
+                    void=void, reason=reason)
+        old_values = {} if old is None else {
+            "at": old.occurred_at, "activity_bq": old.activity_bq,
+            "volume_ml": old.volume_ml, "reference_at": old.reference_at}
+        _audit_event(s, actor, e, "corrected",
+                     old={k: v for k, v in old_values.items() if v is not None} or None,
+                     reason=reason)
+        return _event_view(e)

@@ -1,0 +1,61 @@
+"""Schema migrations through Alembic, from the installed package (no alembic.ini needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from isoflow.store.db import Database
+from isoflow.store.models import Base
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(db: Database | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if db is not None:
+        cfg.set_main_option("sqlalchemy.url",
+                            db.url.render_as_string(hide_password=False).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(db: Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the newest by default), in one transaction."""
+    cfg = alembic_config(db)
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    cfg = alembic_config(db)
+    with db.engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, revision)
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_up_to_date(db: Database) -> bool:
+    return current_revision(db) == head_revision()
+
+
+def schema_differences(db: Database) -> list[Any]:
+    """What autogenerate would change to make the database match the models ([] if none)."""
+    with db.engine.connect() as connection:
+        ctx = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(ctx, Base.metadata))
