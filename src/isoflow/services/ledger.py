@@ -29,7 +29,7 @@ from isoflow.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.units import format_activity
 from isoflow.services import audit
-from isoflow.services.clock import now
+from isoflow.services.clock import aware_utc, now
 from isoflow.services.licences import site_limits
 from isoflow.services.organisations import visible_site
 from isoflow.store.db import Database
@@ -172,17 +172,18 @@ def get_container(db: Database, actor: Actor, container_id: int,
                   at: datetime | None = None) -> ContainerView:
     """The container and what it holds at ``at`` (default now)."""
     actor.require(Permission.READ)
+    t = now() if at is None else aware_utc(at, "at")
     with db.read() as s:
         c = _visible_container(s, actor, container_id)
         events = [_domain_event(e) for e in _events_of(s, c.id)]
-    return _container_view(c, events, at or now())
+    return _container_view(c, events, t)
 
 
 def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
                     at: datetime | None = None, include_disposed: bool = True,
                     limit: int = 100, offset: int = 0) -> list[ContainerView]:
     actor.require(Permission.READ)
-    at = at or now()
+    at = now() if at is None else aware_utc(at, "at")
     q = select(Container).order_by(Container.id.desc()).limit(limit).offset(offset)
     if actor.org_id is not None:
         q = q.where(Container.org_id == actor.org_id)
@@ -233,7 +234,7 @@ def site_possession(db: Database, actor: Actor, site_id: int,
     actor.require(Permission.READ)
     with db.read() as s:
         site = visible_site(s, actor, site_id)
-        return site_holdings(s, site.id, at or now())
+        return site_holdings(s, site.id, now() if at is None else aware_utc(at, "at"))
 
 
 def _check_licence(s: Session, *, site_id: int, site_name: str, nuclide: str,
@@ -320,7 +321,8 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
     activity = _positive(activity_bq, "activity_bq")
     volume = _positive(volume_ml, "volume_ml")
     assert activity is not None
-    at = received_at or now()
+    at = now() if received_at is None else aware_utc(received_at, "received_at")
+    reference_at = aware_utc(reference_at, "reference_at")
     # Refuse a reference time so far from receipt that the decay correction is meaningless.
     lam = _decay_constant(canon)
     if abs(lam * (at - reference_at).total_seconds()) > 700:
@@ -375,7 +377,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
         raise InvalidInput("give activity_bq or volume_ml", field="activity_bq")
     if into_kind is not None:
         _kind(into_kind)
-    t = at or now()
+    t = now() if at is None else aware_utc(at, "at")
     with db.write() as s:
         c = _visible_container(s, actor, container_id, lock=True)
         stored = _events_of(s, c.id)
@@ -426,7 +428,8 @@ def measure(db: Database, actor: Actor, container_id: int, *, activity_bq: float
     """Record a measurement of the container's activity (e.g. in the dose calibrator)."""
     actor.require(Permission.LEDGER_WRITE)
     activity = _positive(activity_bq, "activity_bq", allow_zero=True)
-    return _append_checked(db, actor, container_id, EventKind.MEASUREMENT, at or now(),
+    return _append_checked(db, actor, container_id, EventKind.MEASUREMENT,
+                           now() if at is None else aware_utc(at, "at"),
                            activity_bq=activity, note=note, action="measured")
 
 
@@ -434,7 +437,8 @@ def dispose(db: Database, actor: Actor, container_id: int, *, at: datetime | Non
             note: str | None = None) -> EventView:
     """Record the container's disposal (after decay-in-storage, return to the supplier...)."""
     actor.require(Permission.LEDGER_WRITE)
-    return _append_checked(db, actor, container_id, EventKind.DISPOSAL, at or now(),
+    return _append_checked(db, actor, container_id, EventKind.DISPOSAL,
+                           now() if at is None else aware_utc(at, "at"),
                            note=note, action="disposed")
 
 
@@ -464,6 +468,8 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
         raise InvalidInput("a correction must say why", field="reason")
     activity = _positive(activity_bq, "activity_bq", allow_zero=True)
     volume = _positive(volume_ml, "volume_ml", allow_zero=True)
+    reference_at = None if reference_at is None else aware_utc(reference_at, "reference_at")
+    at = None if at is None else aware_utc(at, "at")
     if not void and activity is None and volume is None and reference_at is None and at is None:
         raise InvalidInput("a correction gives new values or voids the event", field="void")
     with db.write() as s:

@@ -13,7 +13,7 @@ from isoflow.domain.roles import Actor, Permission
 from isoflow.errors import Conflict, InvalidInput, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit
-from isoflow.services.clock import now
+from isoflow.services.clock import aware_utc, now
 from isoflow.services.organisations import visible_site
 from isoflow.store.db import Database
 from isoflow.store.models import LicenceLimit
@@ -58,7 +58,8 @@ def add_limit(db: Database, actor: Actor, *, site_id: int, nuclide: str | None,
     if not limit_bq > 0 or limit_bq == float("inf"):
         raise InvalidInput("a possession limit must be a positive, finite activity",
                            field="limit_bq")
-    start = valid_from or now()
+    start = now() if valid_from is None else aware_utc(valid_from, "valid_from")
+    valid_to = None if valid_to is None else aware_utc(valid_to, "valid_to")
     if valid_to is not None and valid_to <= start:
         raise InvalidInput("valid_to must be after valid_from", field="valid_to")
     reference = (reference or "").strip()[:100]
@@ -114,6 +115,7 @@ def end_limit(db: Database, actor: Actor, limit_id: int, *, valid_to: datetime,
     actor.require(Permission.MANAGE_LICENCES)
     if not (reason or "").strip():
         raise InvalidInput("say why the limit ends", field="reason")
+    valid_to = aware_utc(valid_to, "valid_to")
     with db.write() as s:
         row = _visible(s, actor, limit_id, lock=True)
         if valid_to <= row.valid_from:
