@@ -136,10 +136,11 @@ def add_licence(
         valid_to=_valid_to(valid_to, s.timezone), reference=reference)
     from isoflow.physics.units import format_activity
 
-    until = lim.valid_to.isoformat() if lim.valid_to else "further notice"
+    zone = ZoneInfo(s.timezone)  # shown in the site's time zone, stored in UTC
+    until = lim.valid_to.astimezone(zone).isoformat() if lim.valid_to else "further notice"
     print(f"licence limit {lim.id}: {format_activity(lim.limit_bq)} of "
           f"{lim.nuclide or 'all nuclides'} at site {s.name!r}, valid "
-          f"{lim.valid_from.isoformat()} to {until}")
+          f"{lim.valid_from.astimezone(zone).isoformat(timespec='seconds')} to {until}")
 
 
 def register(app: typer.Typer) -> None:

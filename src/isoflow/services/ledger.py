@@ -187,9 +187,9 @@ def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
     q = select(Container).order_by(Container.id.desc()).limit(limit).offset(offset)
     if actor.org_id is not None:
         q = q.where(Container.org_id == actor.org_id)
-    if site_id is not None:
-        q = q.where(Container.site_id == site_id)
     with db.read() as s:
+        if site_id is not None:
+            q = q.where(Container.site_id == visible_site(s, actor, site_id).id)
         containers = list(s.scalars(q))
         events = _events_by_container(s, (c.id for c in containers))
     views = [_container_view(c, events[c.id], at) for c in containers]

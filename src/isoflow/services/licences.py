@@ -96,9 +96,9 @@ def list_limits(db: Database, actor: Actor, *, site_id: int | None = None
     q = select(LicenceLimit).order_by(LicenceLimit.id)
     if actor.org_id is not None:
         q = q.where(LicenceLimit.org_id == actor.org_id)
-    if site_id is not None:
-        q = q.where(LicenceLimit.site_id == site_id)
     with db.read() as s:
+        if site_id is not None:
+            q = q.where(LicenceLimit.site_id == visible_site(s, actor, site_id).id)
         return [_view(x) for x in s.scalars(q)]
 
 

@@ -209,9 +209,9 @@ def list_sites(db: Database, actor: Actor, *, org_id: int | None = None) -> list
     q = select(Site).order_by(Site.id)
     if actor.org_id is not None:
         q = q.where(Site.org_id == actor.org_id)
-    if org_id is not None:
-        q = q.where(Site.org_id == org_id)
     with db.read() as s:
+        if org_id is not None:
+            q = q.where(Site.org_id == visible_org(s, actor, org_id).id)
         return [_site_view(x) for x in s.scalars(q)]
 
 
