@@ -196,7 +196,7 @@ def check_breakthrough(daughter: str, measured: Mapping[str, str | float],
             x.limit, x.basis, x.describe(), x.source, x.verified, ok, at))
     expiry = prof.eluate_expiry.get(d)
     expires_at = None if expiry is None else t0 + timedelta(seconds=expiry.seconds)
-    if expires_at is not None:
+    if expiry is not None and expires_at is not None:
         latest = expires_at if latest is None else min(latest, expires_at)
         if t1 > expires_at:
             reasons.append(f"the eluate expired at {expires_at.isoformat()} ({expiry.source})")
