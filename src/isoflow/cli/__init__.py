@@ -17,9 +17,9 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 
 def _register() -> None:
     # One module per command group; each defines `register(app)`.
-    from isoflow.cli import physics, serve
+    from isoflow.cli import generator, physics, serve
 
-    for module in (physics, serve):
+    for module in (physics, serve, generator):
         module.register(app)
 
     from isoflow.cli import admin, audit, db

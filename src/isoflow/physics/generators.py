@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -433,3 +434,80 @@ class Generator:
         dt = time_of_maximum_s(self.pair, float(act[self.pair.daughter][0]),
                                float(act[self.pair.parent][0]))
         return ref + timedelta(seconds=dt)
+
+
+# ---------------------------------------------------------------- curves
+@dataclass(frozen=True)
+class CurvePoint:
+    """Parent and daughter activity [Bq] on the column at ``t`` (after an elution at t)."""
+
+    t: datetime
+    parent_bq: float
+    daughter_bq: float
+
+
+MAX_CURVE_POINTS = 20_000
+
+
+def generator_curve(gen: Generator, start: datetime | str, end: datetime | str,
+                    step: str | float) -> tuple[list[CurvePoint], list[Eluate]]:
+    """Column activities on a grid from ``start`` to ``end`` every ``step`` [s or "30 min"],
+    and the eluate of every recorded elution."""
+    t0, t1 = _aware(start, "from"), _aware(end, "to")
+    step_s = parse_duration(step, field="step")
+    if t1 <= t0:
+        raise InvalidInput(f"the end {t1.isoformat()} is not after the start "
+                           f"{t0.isoformat()}", field="to")
+    if step_s <= 0:
+        raise InvalidInput("the step must be > 0", field="step")
+    n = int((t1 - t0).total_seconds() // step_s) + 1
+    if n > MAX_CURVE_POINTS:
+        raise InvalidInput(f"{n} points requested; at most {MAX_CURVE_POINTS} (use a longer "
+                           "step)", field="step")
+    times = [t0 + timedelta(seconds=i * step_s) for i in range(n)]
+    act = gen.activities_at(times)
+    parent, daughter = act[gen.pair.parent], act[gen.pair.daughter]
+    points = [CurvePoint(t, float(p), float(d))
+              for t, p, d in zip(times, parent, daughter, strict=True)]
+    return points, gen.eluates()
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def curve_document(pair: str, parent: str, reference: str, elute_at: list[str],
+                   efficiency: float, to: str, step: str, type_key: str | None = None,
+                   start: str | None = None) -> dict[str, Any]:
+    """The JSON-ready curve of a generator (CLI ``generator curve --json``, API, web page).
+
+    With ``type_key`` the catalogue type supplies the lot defaults (expiry, volume...)."""
+    from isoflow.physics.generator_catalogue import generator_type
+
+    ref = parse_datetime(reference, field="reference")
+    end = parse_datetime(to, field="to")
+    els = [Elution(parse_datetime(t, field=f"elute_at[{i}]"), efficiency)
+           for i, t in enumerate(elute_at)]
+    if type_key:
+        gt = generator_type(type_key)
+        if pair and get_pair(pair) != gt.pair:
+            raise InvalidInput(f"generator type {gt.key} is {gt.pair.label}, not {pair}",
+                               field="pair")
+        gen = gt.generator(parent, ref, efficiency=efficiency, elutions=tuple(els))
+    else:
+        gen = Generator.create(pair, parent, ref, efficiency=efficiency, elutions=els)
+    points, eluates = generator_curve(gen, start or ref, end, step)
+    return {
+        "pair": gen.pair.label,
+        "parent_activity_bq": gen.parent_activity_bq,
+        "calibration_at": _iso(gen.calibration_at),
+        "expires_at": _iso(gen.expires_at),
+        "points": [{"t": _iso(p.t), "parent_bq": p.parent_bq, "daughter_bq": p.daughter_bq}
+                   for p in points],
+        "elutions": [{"t": _iso(e.at), "eluted_bq": e.daughter_bq,
+                      "daughter_fraction": e.daughter_fraction,
+                      "since_previous_elution_s": e.since_previous_elution_s,
+                      "element_mass_g": e.element_mass_g,
+                      "concentration_bq_per_ml": e.concentration_bq_per_ml,
+                      "expires_at": _iso(e.expires_at)} for e in eluates],
+    }

@@ -224,3 +224,36 @@ def parse_demand_csv(text: str, now: datetime | None = None) -> list[DemandItem]
             label=row.get("label", ""), row=n))
     validate_demand(items, now)
     return items
+
+
+def parse_size(text: str, index: int = 0) -> GeneratorSize:
+    """A size on offer from ``"20 GBq=1100"`` (nominal parent activity = price)."""
+    where = f"sizes[{index}]"
+    if "=" not in text:
+        raise InvalidInput(f"size {text!r} must look like '20 GBq=1100' (activity=price)",
+                           field=where)
+    act, _, price = text.partition("=")
+    bq = parse_activity(act.strip(), field=where)
+    try:
+        value = float(price)
+    except ValueError:
+        raise InvalidInput(f"size {text!r}: price {price.strip()!r} is not a number",
+                           field=where) from None
+    if bq <= 0 or not math.isfinite(value) or value < 0:
+        raise InvalidInput(f"size {text!r}: activity must be > 0 and price >= 0", field=where)
+    return GeneratorSize(act.strip(), bq, value)
+
+
+def build_offer(type_key: str, sizes: Sequence[str], deliveries: Sequence[str | datetime],
+                max_per_delivery: int = 2, efficiency: float | None = None,
+                default_sizes_bq: Sequence[float] = ()) -> GeneratorOffer:
+    """An offer from edge inputs; without sizes, ``default_sizes_bq`` priced at 1 per GBq."""
+    parsed = [parse_size(s, i) for i, s in enumerate(sizes)]
+    if not parsed:
+        parsed = [GeneratorSize(f"{a / 1e9:g} GBq", a, a / 1e9) for a in default_sizes_bq]
+    if not deliveries:
+        raise InvalidInput("give at least one delivery time (--delivery ISO_DT)",
+                           field="deliveries")
+    dl = tuple(Delivery(parse_datetime(d, field=f"deliveries[{i}]"))
+               for i, d in enumerate(deliveries))
+    return GeneratorOffer(type_key, tuple(parsed), dl, max_per_delivery, efficiency)

@@ -310,7 +310,7 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
         for iid, u in unmet_var.items():
             start[u] = 0.0 if iid in served else 1.0
     prep_s = time.perf_counter() - t_start
-    status, val, gap_found, _ = m.solve(max(0.5, settings.time_limit_s - prep_s),
+    status, val, gap_found, _ = m.solve(max(0.5, settings.time_limit_s - prep_s - 0.1),
                                               settings.mip_rel_gap, start)
     total_s = time.perf_counter() - t_start
     model = {"columns": len(m.lower), "rows": len(m.row_lower),
