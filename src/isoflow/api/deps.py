@@ -15,8 +15,9 @@ from isoflow.store.db import Database, default_database
 bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token")
 
 
-def get_db(request: Request) -> Database:
-    """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL)."""
+async def get_db(request: Request) -> Database:
+    """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL).
+    Async (it does no I/O) so FastAPI does not hand it to the thread pool."""
     db = getattr(request.app.state, "isoflow_db", None)
     return db if db is not None else default_database()
 
@@ -26,7 +27,7 @@ def _unauthenticated(message: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def bearer_token(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:
+async def bearer_token(credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:
     if credentials is None or not credentials.credentials:
         raise _unauthenticated("sign in: send 'Authorization: Bearer <token>' with a token from "
                                "POST /api/v1/auth/token")

@@ -15,6 +15,7 @@ import typer
 
 from isoflow.domain.roles import Actor
 from isoflow.errors import InvalidInput, NotFound
+from isoflow.store.db import Database
 
 admin_app = typer.Typer(no_args_is_help=True,
                         help="Organisations, users and licences (console administrator).")
@@ -28,7 +29,7 @@ def _actor() -> Actor:
     return Actor.command_line(who)
 
 
-def _db():  # type: ignore[no-untyped-def]
+def _db() -> Database:
     from isoflow.store import migrate
     from isoflow.store.db import default_database
 

@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         host: str = typer.Option(None, help="Address to listen on (default 127.0.0.1)."),
         port: int = typer.Option(None, help="Port (default 8000)."),
         log_level: str = typer.Option("info", help="uvicorn log level"),
+        workers: int = typer.Option(1, min=1, help="worker processes (one per CPU core "
+                                                   "serves more clients)"),
     ) -> None:
         """Serve the web UI and the REST API (OpenAPI at /docs); migrates the database first."""
         import uvicorn
@@ -44,4 +46,4 @@ def register(app: typer.Typer) -> None:
             print("=" * 72, flush=True)
         print(f"isoflow on http://{h}:{p}/  (API docs at http://{h}:{p}/docs)", flush=True)
         uvicorn.run("isoflow.api.app:create_app", factory=True, host=h, port=p,
-                    log_level=log_level)
+                    log_level=log_level, workers=workers)

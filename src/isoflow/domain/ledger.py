@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -69,6 +69,14 @@ class LedgerEvent:
     corrects_event_id: int | None = None
     void: bool = False
     reason: str | None = None
+    #: ``occurred_at`` and ``reference_at`` as POSIX seconds, for the sums below.
+    occurred_s: float = field(init=False, repr=False, compare=False)
+    reference_s: float | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "occurred_s", self.occurred_at.timestamp())
+        object.__setattr__(self, "reference_s", None if self.reference_at is None
+                           else self.reference_at.timestamp())
 
 
 @dataclass(frozen=True)
@@ -97,12 +105,15 @@ class Available:
 
 
 def effective_events(events: Iterable[LedgerEvent]) -> list[LedgerEvent]:
-    """The events with corrections applied, in time order (ties in recording order).
+    """The events with corrections applied, in recording order.
 
     A correction replaces the values of the event it points to (the last correction wins;
     a correction of a correction applies to the original); a void correction removes it.
     """
-    ordered = sorted(events, key=lambda e: e.id)
+    ordered = list(events)
+    if not any(e.kind is EventKind.CORRECTION or e.void for e in ordered):
+        return ordered
+    ordered.sort(key=lambda e: e.id)
     by_id: dict[int, LedgerEvent] = {}
     root_of: dict[int, int] = {}
     for e in ordered:
@@ -127,8 +138,7 @@ def effective_events(events: Iterable[LedgerEvent]) -> list[LedgerEvent]:
         else:
             by_id[e.id] = e
             root_of[e.id] = e.id
-    live = [e for e in by_id.values() if not e.void]
-    return sorted(live, key=lambda e: (e.occurred_at, e.id))
+    return [e for e in by_id.values() if not e.void]
 
 
 def _receipt(events: Sequence[LedgerEvent]) -> LedgerEvent:
@@ -152,16 +162,21 @@ def _balance(lam: float, eff: Sequence[LedgerEvent], at: datetime,
     """Receipt decayed to ``at`` minus withdrawals decayed to ``at`` [Bq], and the volume
     left [mL]; withdrawals after ``at`` count (decayed back) only if ``later_withdrawals``."""
     rec = _receipt(eff)
-    assert rec.activity_bq is not None and rec.reference_at is not None
-    activity = rec.activity_bq * _decay_factor(lam, (at - rec.reference_at).total_seconds())
+    assert rec.activity_bq is not None and rec.reference_s is not None
+    at_s = at.timestamp()
+    activity = rec.activity_bq * _decay_factor(lam, at_s - rec.reference_s)
+    taken = [e for e in eff if e.kind is EventKind.WITHDRAWAL
+             and (later_withdrawals or e.occurred_s <= at_s)]
+    exp = math.exp
+    try:
+        activity -= sum((e.activity_bq or 0.0) * exp(-lam * (at_s - e.occurred_s))
+                        for e in taken)
+    except OverflowError:
+        raise InvalidInput("that time is so far from the container's withdrawals that the "
+                           "decay correction overflows", field="at") from None
     volume = rec.volume_ml
-    for e in eff:
-        if e.kind is not EventKind.WITHDRAWAL or (not later_withdrawals and e.occurred_at > at):
-            continue
-        activity -= (e.activity_bq or 0.0) * _decay_factor(lam, (at - e.occurred_at)
-                                                           .total_seconds())
-        if volume is not None:
-            volume -= e.volume_ml or 0.0
+    if volume is not None:
+        volume -= sum(e.volume_ml or 0.0 for e in taken)
     return activity, volume
 
 

@@ -12,11 +12,12 @@ limit.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from threading import Lock
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -154,18 +155,73 @@ def _visible_container(s: Session, actor: Actor, container_id: int, *,
 
 
 def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
+    """The stored rows (for listing them)."""
     return list(s.scalars(select(LedgerEvent).where(LedgerEvent.container_id == container_id)
                           .order_by(LedgerEvent.seq)))
 
 
-def _events_by_container(s: Session, ids: Iterable[int]) -> dict[int, list[rules.LedgerEvent]]:
-    out: dict[int, list[rules.LedgerEvent]] = defaultdict(list)
-    id_list = list(ids)
-    for i in range(0, len(id_list), 500):
-        for e in s.scalars(select(LedgerEvent)
-                           .where(LedgerEvent.container_id.in_(id_list[i:i + 500]))):
-            out[e.container_id].append(_domain_event(e))
-    return out
+_KINDS = {k.value: k for k in EventKind}
+_EVENT_COLUMNS = (LedgerEvent.seq, LedgerEvent.id, LedgerEvent.kind, LedgerEvent.occurred_at,
+                  LedgerEvent.activity_bq, LedgerEvent.volume_ml, LedgerEvent.reference_at,
+                  LedgerEvent.corrects_event_id, LedgerEvent.void, LedgerEvent.reason)
+
+
+class _LedgerCache:
+    """Per-process cache of each container's events as domain objects.
+
+    Exact because events are append-only and numbered 1..event_count under the container's
+    lock: an entry is keyed by the count it holds, only events with ``seq <= count`` (as read
+    from the container row in the same transaction) are ever added, and a longer ledger only
+    needs the events after the cached ones.
+    """
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._entries: OrderedDict[int, tuple[rules.LedgerEvent, ...]] = OrderedDict()
+        self._capacity = capacity
+        self._lock = Lock()
+
+    def events(self, s: Session, container_id: int, count: int) -> list[rules.LedgerEvent]:
+        with self._lock:
+            cached = self._entries.get(container_id, ())
+        if len(cached) > count:  # another database (tests) or a newer snapshot: start over
+            cached = ()
+        if len(cached) < count:
+            rows = s.execute(select(*_EVENT_COLUMNS).where(
+                LedgerEvent.container_id == container_id, LedgerEvent.seq > len(cached),
+                LedgerEvent.seq <= count).order_by(LedgerEvent.seq)).all()
+            cached = cached + tuple(
+                rules.LedgerEvent(id=r.id, kind=_KINDS[r.kind], occurred_at=r.occurred_at,
+                                  activity_bq=r.activity_bq, volume_ml=r.volume_ml,
+                                  reference_at=r.reference_at,
+                                  corrects_event_id=r.corrects_event_id, void=r.void,
+                                  reason=r.reason) for r in rows)
+            if len(cached) != count:
+                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
+                                   f"{count} counted")
+        with self._lock:
+            self._entries[container_id] = cached
+            self._entries.move_to_end(container_id)
+            while len(self._entries) > self._capacity:
+                self._entries.popitem(last=False)
+        return list(cached)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _ledger_of(db: Database, s: Session, c: Container) -> list[rules.LedgerEvent]:
+    """The container's events (as domain objects), from the database's cache if current."""
+    cache = db.memo.get("ledger_events")
+    if cache is None:
+        cache = db.memo.setdefault("ledger_events", _LedgerCache())
+    assert isinstance(cache, _LedgerCache)
+    return cache.events(s, c.id, c.event_count)
+
+
+def _events_by_container(db: Database, s: Session, containers: Iterable[Container]
+                         ) -> dict[int, list[rules.LedgerEvent]]:
+    return {c.id: _ledger_of(db, s, c) for c in containers}
 
 
 def get_container(db: Database, actor: Actor, container_id: int,
@@ -175,7 +231,7 @@ def get_container(db: Database, actor: Actor, container_id: int,
     t = now() if at is None else aware_utc(at, "at")
     with db.read() as s:
         c = _visible_container(s, actor, container_id)
-        events = [_domain_event(e) for e in _events_of(s, c.id)]
+        events = _ledger_of(db, s, c)
     return _container_view(c, events, t)
 
 
@@ -191,7 +247,7 @@ def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
         if site_id is not None:
             q = q.where(Container.site_id == visible_site(s, actor, site_id).id)
         containers = list(s.scalars(q))
-        events = _events_by_container(s, (c.id for c in containers))
+        events = _events_by_container(db, s, containers)
     views = [_container_view(c, events[c.id], at) for c in containers]
     return [v for v in views if include_disposed or not v.disposed]
 
@@ -203,7 +259,7 @@ def list_events(db: Database, actor: Actor, container_id: int) -> list[EventView
         return [_event_view(e) for e in _events_of(s, c.id)]
 
 
-def site_holdings(s: Session, site_id: int, at: datetime, *,
+def site_holdings(db: Database, s: Session, site_id: int, at: datetime, *,
                   exclude_container_id: int | None = None) -> dict[str, float]:
     """What a site holds at ``at``, per nuclide [Bq], decay-corrected; received at or before
     ``at`` and not disposed of by then."""
@@ -219,7 +275,7 @@ def site_holdings(s: Session, site_id: int, at: datetime, *,
         containers = [c for c in s.scalars(q) if c.id != exclude_container_id]
         if not containers:
             continue
-        events = _events_by_container(s, (c.id for c in containers))
+        events = _events_by_container(db, s, containers)
         lam = _decay_constant(nuclide)
         total = sum(max(rules.holding_at(lam, events[c.id], at).activity_bq, 0.0)
                     for c in containers)
@@ -234,10 +290,10 @@ def site_possession(db: Database, actor: Actor, site_id: int,
     actor.require(Permission.READ)
     with db.read() as s:
         site = visible_site(s, actor, site_id)
-        return site_holdings(s, site.id, now() if at is None else aware_utc(at, "at"))
+        return site_holdings(db, s, site.id, now() if at is None else aware_utc(at, "at"))
 
 
-def _check_licence(s: Session, *, site_id: int, site_name: str, nuclide: str,
+def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nuclide: str,
                    activity_bq: float, reference_at: datetime, received_at: datetime,
                    exclude_container_id: int | None = None) -> None:
     """The receipt must fit the licence at its moment and at every later receipt already on
@@ -249,7 +305,7 @@ def _check_licence(s: Session, *, site_id: int, site_name: str, nuclide: str,
     for moment in [received_at, *later]:
         activity = activity_bq * rules._decay_factor(lam, (moment - reference_at)
                                                      .total_seconds())
-        holdings = site_holdings(s, site_id, moment, exclude_container_id=exclude_container_id)
+        holdings = site_holdings(db, s, site_id, moment, exclude_container_id=exclude_container_id)
         check_receipt(site=site_name, nuclide=nuclide, activity_bq=activity, at=moment,
                       holdings_bq=holdings, limits=limits)
 
@@ -331,7 +387,7 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
     label = (label or "").strip()[:200]
     with db.write() as s:
         site = visible_site(s, actor, site_id, lock=True)
-        _check_licence(s, site_id=site.id, site_name=site.name, nuclide=canon,
+        _check_licence(db, s, site_id=site.id, site_name=site.name, nuclide=canon,
                        activity_bq=activity, reference_at=reference_at, received_at=at)
         c, e = _new_container(s, actor, org_id=site.org_id, site_id=site.id, kind=kind,
                               nuclide=canon, label=label or f"{canon} {kind}", received_at=at,
@@ -380,8 +436,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
     t = now() if at is None else aware_utc(at, "at")
     with db.write() as s:
         c = _visible_container(s, actor, container_id, lock=True)
-        stored = _events_of(s, c.id)
-        events = [_domain_event(e) for e in stored]
+        events = _ledger_of(db, s, c)
         lam = _decay_constant(c.nuclide)
         holding = rules.holding_at(lam, events, t)
         if holding.disposed:
@@ -447,7 +502,7 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
                     note: str | None = None) -> EventView:
     with db.write() as s:
         c = _visible_container(s, actor, container_id, lock=True)
-        events = [_domain_event(e) for e in _events_of(s, c.id)]
+        events = _ledger_of(db, s, c)
         rules.check_consistent(_decay_constant(c.nuclide), [*events, rules.LedgerEvent(
             id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
             activity_bq=activity_bq)])
@@ -507,7 +562,7 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
                          if e.kind is EventKind.RECEIPT)
             assert after.activity_bq is not None and after.reference_at is not None
             site = visible_site(s, actor, c.site_id, lock=True)
-            _check_licence(s, site_id=site.id, site_name=site.name, nuclide=c.nuclide,
+            _check_licence(db, s, site_id=site.id, site_name=site.name, nuclide=c.nuclide,
                            activity_bq=after.activity_bq, reference_at=after.reference_at,
                            received_at=c.received_at, exclude_container_id=c.id)
         e = _append(s, actor, c, kind=EventKind.CORRECTION, at=when, activity_bq=activity,

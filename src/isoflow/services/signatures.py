@@ -47,11 +47,13 @@ def _entity_org(s: Session, actor: Actor, entity_type: str, entity_id: int) -> i
     if entity_type not in SIGNABLE:
         raise InvalidInput(f"cannot sign a {entity_type!r}; one of: {', '.join(SIGNABLE)}",
                            field="entity_type")
-    model = Container if entity_type == "container" else LedgerEvent
-    row = s.get(model, entity_id)
-    if row is None or not actor.sees(row.org_id):
+    row: Container | LedgerEvent | None = (
+        s.get(Container, entity_id) if entity_type == "container"
+        else s.get(LedgerEvent, entity_id))
+    org_id = None if row is None else row.org_id
+    if org_id is None or not actor.sees(org_id):
         raise NotFound(f"no {entity_type} {entity_id}", field="entity_id")
-    return row.org_id
+    return org_id
 
 
 def sign(db: Database, actor: Actor, *, password: str, entity_type: str, entity_id: int,

@@ -45,6 +45,12 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
+        #: In-process memo of the services for this database (e.g. ledgers, which are
+        #: append-only and so cacheable exactly); never a source of truth.
+        self.memo: dict[str, object] = {}
+        # SQLite has one writer at a time: queue this process's writers on a mutex instead
+        # of letting them poll the database lock (busy_timeout backs off up to 100 ms).
+        self._write_mutex = Lock() if self.dialect == "sqlite" else None
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(self.engine.execution_options(**{_WRITE: True}),
                                     expire_on_commit=False)
@@ -62,7 +68,11 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """The transaction of one use case: commits if the block succeeds, else rolls back."""
-        with self._writer() as session, session.begin():
+        if self._write_mutex is None:
+            with self._writer() as session, session.begin():
+                yield session
+            return
+        with self._write_mutex, self._writer() as session, session.begin():
             yield session
 
     def dispose(self) -> None:
