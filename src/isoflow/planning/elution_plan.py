@@ -243,11 +243,19 @@ def build_context(items: Sequence[DemandItem], offer: GeneratorOffer, settings: 
     end = max(it.needed_at for it in items)
     slots = working_slots(start, end, settings) if end >= start else []
     if settings.just_in_time and slots:
+        # the latest slot before each item; for carrier-sensitive items also the latest slot a
+        # minimum interval earlier (the elution that clears the carrier); each day's first
         keep = set()
+        before = timedelta(seconds=max(settings.min_interval_s, settings.slot_s))
         for it in items:
-            i = bisect.bisect_right(slots, it.needed_at) - 1
-            if i >= 0:
-                keep.add(i)
+            for t in (it.needed_at, it.needed_at - before) if it.carrier_sensitive else \
+                    (it.needed_at,):
+                i = bisect.bisect_right(slots, t) - 1
+                if i >= 0:
+                    keep.add(i)
+        keep.update(i for i, t in enumerate(slots)
+                    if i == 0 or t.astimezone(ZoneInfo(settings.working_hours.timezone)).date()
+                    != slots[i - 1].astimezone(ZoneInfo(settings.working_hours.timezone)).date())
         slots = [slots[i] for i in sorted(keep)]
     ctx = Context(list(items), offer, settings, gtype, float(eff), daughter, slots, positions,
                   max_age, 86400.0 if cs_prev is None else cs_prev.seconds, {})
