@@ -26,7 +26,7 @@ from pathlib import Path
 
 import radioactivedecay as rd
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "physics" / "data" / "decay_reference.json.gz"
+OUT = Path(__file__).resolve().parents[1] / "tests/physics/data/decay_reference.json.gz"
 
 MIXTURES = {
     "hospital_week": {"Mo-99": 2.0e10, "Tc-99m": 1.5e10, "I-131": 5.0e8, "Ga-68": 1.0e9,
@@ -71,7 +71,7 @@ def main() -> None:
     parents = [n for n in data.nuclides if math.isfinite(half_life[n])]
     chains = {p: chain_of(p) for p in parents}
     t_max = 1000 * max(half_life[p] for p in parents)
-    n_times = int(math.ceil((math.log10(t_max) + 3) * args.per_decade)) + 1
+    n_times = math.ceil((math.log10(t_max) + 3) * args.per_decade) + 1
     times = [10 ** (-3 + k / args.per_decade) for k in range(n_times)]
 
     singles: list[dict[str, object]] = []
@@ -121,7 +121,8 @@ def main() -> None:
                              "activities_bq": decay_hp(inv, t)})
 
     OUT.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"source": f"radioactivedecay {rd.__version__} InventoryHP, dataset {data.dataset_name}",
+    source = f"radioactivedecay {rd.__version__} InventoryHP, dataset {data.dataset_name}"
+    payload = {"source": source,
                "singles": singles, "mixtures": mixtures}
     with gzip.open(OUT, "wt", encoding="utf-8") as fh:
         json.dump(payload, fh, separators=(",", ":"))

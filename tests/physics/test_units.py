@@ -24,7 +24,8 @@ def test_activities(text: str | float, bq: float) -> None:
 
 @pytest.mark.parametrize(("text", "fragment"), [
     ("10 mbq", "case-sensitive"), ("10 XBq", "unknown activity unit"), ("-1 MBq", "negative"),
-    ("abc", "not a number"), ("nan", "not a number"), (float("inf"), "finite"), (True, "not a number")])
+    ("abc", "not a number"), ("nan", "not a number"), (float("inf"), "finite"),
+    (True, "not a number")])
 def test_bad_activities(text: object, fragment: str) -> None:
     with pytest.raises(InvalidInput, match=fragment) as err:
         parse_activity(text)  # type: ignore[arg-type]

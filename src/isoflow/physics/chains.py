@@ -48,8 +48,17 @@ class Chain:
     def size(self) -> int:
         return len(self.nuclides)
 
-    def mp_matrices(self, dps: int) -> tuple[Any, Any, Any]:
-        """(λ, C, C⁻¹) as mpmath matrices at ``dps`` digits (cached)."""
+    def sparse_rows(self) -> list[list[tuple[int, float, float]]]:
+        """Per nuclide j, the non-zero (k, C[j,k], |C[j,k]|): the scalar path's loops."""
+        rows = self._mp.get(-1)
+        if rows is None:
+            rows = [[(k, float(self.c[j, k]), float(self.c_abs[j, k]))
+                     for k in range(j + 1) if self.c[j, k] != 0.0] for j in range(self.size)]
+            self._mp[-1] = rows
+        return rows
+
+    def mp_matrices(self, dps: int) -> tuple[Any, Any, Any, Any]:
+        """(context, λ, sparse rows of C, of C⁻¹) in mpmath at ``dps`` digits (cached)."""
         if dps not in self._mp:
             import mpmath
 
@@ -59,10 +68,11 @@ class Chain:
             def conv(q: Fraction) -> Any:
                 return ctx.mpf(q.numerator) / q.denominator
 
-            ln2 = ctx.ln2
-            lam = [ln2 * conv(m) for m in self.mu_exact]
-            c = ctx.matrix([[conv(x) for x in row] for row in self.c_exact])
-            ci = ctx.matrix([[conv(x) for x in row] for row in self.c_inv_exact])
+            lam = [ctx.ln2 * conv(m) for m in self.mu_exact]
+            # sparse rows [(k, value)] of C and C⁻¹: plain lists index far faster than
+            # mpmath matrices
+            c = [[(k, conv(x)) for k, x in enumerate(row) if x] for row in self.c_exact]
+            ci = [[(k, conv(x)) for k, x in enumerate(row) if x] for row in self.c_inv_exact]
             self._mp[dps] = (ctx, lam, c, ci)
         return self._mp[dps]  # type: ignore[no-any-return]
 
@@ -104,8 +114,10 @@ def chain_for(parents: tuple[str, ...]) -> Chain:
     names = _reachable(parents)
     pos = {n: i for i, n in enumerate(names)}
     n = len(names)
-    mu = [Fraction(0) if ds.half_life_exact[idx[x]] is None
-          else 1 / ds.half_life_exact[idx[x]] for x in names]  # type: ignore[operator]
+    mu: list[Fraction] = []
+    for x in names:
+        hl = ds.half_life_exact[idx[x]]
+        mu.append(Fraction(0) if hl is None else 1 / hl)
     # feeders[j] = [(k, b_kj * mu_k)]
     feeders: list[list[tuple[int, Fraction]]] = [[] for _ in range(n)]
     for k, x in enumerate(names):

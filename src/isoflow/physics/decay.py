@@ -39,7 +39,7 @@ def _duration(value: Duration, field: str = "time") -> float:
 
 
 def _times(values: Sequence[Duration] | npt.ArrayLike) -> FloatArray:
-    times = parse_durations(values)  # type: ignore[arg-type]
+    times = parse_durations(values)
     if times.ndim != 1:
         times = times.reshape(-1)
     if times.size and times.min() < 0:
@@ -89,16 +89,16 @@ class Inventory:
         atoms: dict[str, float] = {}
         for name, value in activities.items():
             nuc = get_nuclide(name)
-            bq = parse_activity(value, field=f"activities.{name}")
+            bq = parse_activity(value, field=f"inventory.{name}")
             if nuc.stable:
                 if bq == 0:
                     continue
                 raise InvalidInput(f"{nuc.name} is stable and has no activity; give its "
-                                   "atoms or mass instead", field=f"activities.{name}")
+                                   "atoms or mass instead", field=f"inventory.{name}")
             atoms[nuc.name] = atoms.get(nuc.name, 0.0) + bq / nuc.decay_constant_per_s
         if not atoms:
             raise InvalidInput("the inventory is empty: give at least one radionuclide",
-                               field="activities")
+                               field="inventory")
         return cls(atoms)
 
     @classmethod

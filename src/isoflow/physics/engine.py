@@ -1,22 +1,30 @@
 """The batched Bateman engine: many inventories x many times in one numpy evaluation.
 
-``N(t) = C · diag(exp(-λt)) · C⁻¹ · N(0)`` on the chain reachable from the inputs. The float64
-path is one ``exp`` per (nuclide, time) and one matrix product; alongside it a rigorous
-rounding-error bound is computed with the same product on absolute values (all terms are
-non-negative there, so the bound itself is accurate). A point (inventory, time) is trusted
-when every nuclide's bound is below ``TRUST_REL`` of its value, or the nuclide is
-insignificant (its activity and its atoms below ``FLOOR_REL`` of the inventory's totals,
-where it is reported to that absolute precision and never negative). Any other point is
-recomputed on the exact path (:mod:`isoflow.physics.exact`): the float path never prints a
-number it cannot vouch for.
+On the chain reachable from the inputs, two algebraically equal float64 forms are evaluated
+for every (inventory, time, nuclide), each with one transcendental per (nuclide, time) and one
+matrix product:
 
-Columns whose ``exp(-λt)`` underflows to exactly zero over a whole block of times (short-lived
-members at long times) are dropped from the product, which is exact and saves most of the
-work for long chains.
+* the exp form ``N(t) = C · (exp(-λt) ⊙ y)`` with ``y = C⁻¹ N(0)``, accurate where a nuclide's
+  value is dominated by decaying terms (late times, short-lived members);
+* the expm1 form ``N(t) = N(0) + C · (expm1(-λt) ⊙ y)``, which removes the zeroth-order
+  cancellation that ruins in-growing progeny and stable end-members at short times.
+
+Alongside each, a rigorous rounding-error bound is computed with the same product on absolute
+values (all terms non-negative, so the bound itself is accurate); each entry takes the form
+with the smaller bound. A point (inventory, time) is trusted when every nuclide's bound is
+below ``TRUST_REL`` of its value, or the nuclide is insignificant (its activity and its atoms
+below ``FLOOR_REL`` of the inventory's totals, where it is reported to that absolute precision
+and never negative). Any other point is recomputed on the exact path
+(:mod:`isoflow.physics.exact`): the float path never prints a number it cannot vouch for.
+
+Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at -1) over a
+whole block of times are folded out of the products, which is exact and saves most of the
+work for long chains at long times; times are sorted into blocks so that this happens.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,11 +36,11 @@ from isoflow.physics.exact import atoms_exact
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-TRUST_REL = 1e-10    # relative error the float path must prove for a significant nuclide
+TRUST_REL = 5e-10    # relative error the float path must prove (the bound is rigorous)
 FLOOR_REL = 1e-15    # below this share of the totals a nuclide is insignificant
 EPS = 2.0 ** -53
 EXP_UNDERFLOW = 746.0  # exp(-x) == 0.0 in float64 for x > 745.13
-BLOCK_ELEMENTS = 1 << 15  # working buffers per block, so peak memory stays near the output
+BLOCK_ELEMENTS = 1 << 13  # points x nuclides per block: working buffers stay small
 
 
 @dataclass
@@ -55,29 +63,26 @@ def _gamma(chain: Chain, lam: FloatArray, t_max: float) -> FloatArray:
 
 
 def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
-    """Rows of ``v`` (atoms) that the bound ``b`` vouches for; insignificant entries of
-    trusted rows are clamped to >= 0 in place."""
+    """Columns (points) of ``v`` (atoms, nuclides x points) that the bound ``b`` vouches
+    for; insignificant entries of trusted points are clamped to >= 0 in place."""
     av = np.abs(v)
     ok = b <= TRUST_REL * av
-    bad_rows = np.flatnonzero(~ok.all(axis=1))
-    trusted = np.ones(v.shape[0], dtype=bool)
-    if bad_rows.size == 0:
+    trusted: BoolArray = np.asarray(ok.all(axis=0))
+    bad = np.flatnonzero(~trusted)
+    if bad.size == 0:
         return trusted
-    lam = chain.lam
-    avr, br = av[bad_rows], b[bad_rows]
-    tot_atoms = avr.sum(axis=1)
-    tot_act = avr @ lam
+    lam = chain.lam[:, None]
+    avr, br = av[:, bad], b[:, bad]
+    tot_atoms = avr.sum(axis=0)
+    tot_act = chain.lam @ avr
     with np.errstate(divide="ignore", invalid="ignore"):
-        atoms_equiv = np.where(lam > 0, tot_act[:, None] / np.where(lam > 0, lam, 1.0), np.inf)
-    floor = FLOOR_REL * np.minimum(atoms_equiv, tot_atoms[:, None])
-    small = (avr + br) <= floor
-    row_ok = (ok[bad_rows] | small).all(axis=1)
-    trusted[bad_rows] = row_ok
-    clamp_rows = bad_rows[row_ok]
-    if clamp_rows.size:
-        sub = v[clamp_rows]
-        np.maximum(sub, 0.0, out=sub)
-        v[clamp_rows] = sub
+        atoms_equiv = np.where(lam > 0, tot_act / np.where(lam > 0, lam, 1.0), np.inf)
+    floor = FLOOR_REL * np.minimum(atoms_equiv, tot_atoms)
+    point_ok = (ok[:, bad] | ((avr + br) <= floor)).all(axis=0)
+    trusted[bad] = point_ok
+    clamp = bad[point_ok]
+    if clamp.size:
+        v[:, clamp] = np.maximum(v[:, clamp], 0.0)
     return trusted
 
 
@@ -99,29 +104,33 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
                 out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
         STATS.exact_points += m * nt
         return out
-    y = n0 @ chain.c_inv.T                     # (m, n) eigen-coordinates
-    z = 2.0 * (np.abs(n0) @ chain.c_inv_abs.T)  # bound on |y| + its rounding error
-    rows_per_block = max(1, BLOCK_ELEMENTS // n)
+    n0t = np.ascontiguousarray(n0.T)                 # (n, m): points along rows
+    yt = chain.c_inv @ n0t                           # eigen-coordinates
+    zt = 2.0 * (chain.c_inv_abs @ np.abs(n0t))       # bound on |y| + its rounding error
+    per_block = max(256, BLOCK_ELEMENTS // n)
     untrusted: list[tuple[int, int]] = []
     if nt >= m:  # blocks of times, inventory by inventory
+        ordered = bool(np.all(times[1:] >= times[:-1]))
+        order = np.arange(nt) if ordered else np.argsort(times, kind="stable")
+        sorted_t = times if ordered else times[order]
         for i in range(m):
-            for t0 in range(0, nt, rows_per_block):
-                tb = times[t0:t0 + rows_per_block]
-                block = out[i, t0:t0 + tb.shape[0]]
-                ok = _solve_block_times(chain, y[i], z[i], tb, block)
-                block[tb == 0.0] = n0[i]
-                ok |= tb == 0.0
-                untrusted.extend((i, t0 + int(k)) for k in np.flatnonzero(~ok))
+            for t0 in range(0, nt, per_block):
+                tb = sorted_t[t0:t0 + per_block]
+                vt, ok = _solve_points(chain, n0t[:, i:i + 1], yt[:, i:i + 1], zt[:, i:i + 1],
+                                       tb)
+                idx = order[t0:t0 + tb.size]
+                if ordered:
+                    out[i, t0:t0 + tb.size] = vt.T
+                else:
+                    out[i, idx] = vt.T
+                untrusted.extend((i, int(k)) for k in idx[~ok])
     else:  # blocks of inventories, time by time
         for k in range(nt):
-            t = float(times[k])
-            for i0 in range(0, m, rows_per_block):
-                yb, zb = y[i0:i0 + rows_per_block], z[i0:i0 + rows_per_block]
-                block = out[i0:i0 + yb.shape[0], k]
-                if t == 0.0:
-                    block[:] = n0[i0:i0 + yb.shape[0]]
-                    continue
-                ok = _solve_block_inventories(chain, yb, zb, t, block)
+            tk = times[k:k + 1]
+            for i0 in range(0, m, per_block):
+                sl = slice(i0, i0 + per_block)
+                vt, ok = _solve_points(chain, n0t[:, sl], yt[:, sl], zt[:, sl], tk)
+                out[sl, k] = vt.T
                 untrusted.extend((i0 + int(i), k) for i in np.flatnonzero(~ok))
     for i, k in untrusted:
         out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
@@ -130,53 +139,107 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     return out
 
 
-def _live(chain: Chain, t_min: float) -> FloatArray | slice:
-    if t_min <= 0.0:
-        return slice(None)
-    live = chain.lam * t_min < EXP_UNDERFLOW
-    return slice(None) if live.all() else np.flatnonzero(live)  # type: ignore[return-value]
+EXPM1_SATURATES = 38.0  # expm1(-x) == -1.0 in float64 for x > 37.43
 
 
-def _solve_block_times(chain: Chain, y: FloatArray, z: FloatArray, tb: FloatArray,
-                       out: FloatArray) -> BoolArray:
-    """One inventory at the times ``tb``; writes atoms into ``out`` (len(tb), n)."""
-    cols = _live(chain, float(tb.min()))
-    lam = chain.lam[cols]
-    e = np.exp(np.multiply.outer(tb, -lam))
-    cy = chain.c[:, cols] * y[cols]
-    np.matmul(e, cy.T, out=out)
-    gz = chain.c_abs[:, cols] * (z[cols] * _gamma(chain, lam, float(tb.max())))
-    bound = e @ gz.T
-    return _check(chain, out, bound)
+def _solve_points(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, t: FloatArray
+                  ) -> tuple[FloatArray, BoolArray]:
+    """Both float forms for a block of points, the better-bounded one per entry, the check.
+
+    Layout is nuclides x points, so every elementwise pass runs along contiguous rows.
+    Either one inventory (n0, y, z of shape (n, 1)) at the times ``t`` (r,), or many
+    inventories (n, r) at one time (``t`` of shape (1,)). Returns (atoms (n, r), trusted (r,)).
+    """
+    lam = chain.lam
+    c, c_abs = chain.c, chain.c_abs
+    t_min, t_max = float(t.min()), float(t.max())
+    g = _gamma(chain, lam, t_max)[:, None]
+    gz = z * g                                   # (n, 1|r)
+    live_e = _columns(lam * t_min < EXP_UNDERFLOW)
+    sat = lam * t_min >= EXPM1_SATURATES
+    live_m = _columns(~sat)
+    if y.shape[1] == 1 and t.size > 1:  # one inventory, many times
+        nlt = np.multiply.outer(-lam, t)         # (n, r)
+        e = np.exp(nlt[live_e])
+        mt = np.expm1(nlt[live_m])
+        v_e = (c[:, live_e] * y[live_e, 0]) @ e
+        b_e = (c_abs[:, live_e] * gz[live_e, 0]) @ e
+        v_m = (c[:, live_m] * y[live_m, 0]) @ mt
+        b_m = (c_abs[:, live_m] * gz[live_m, 0]) @ np.abs(mt)
+    else:  # many inventories, one time
+        nl = -lam * float(t[0])
+        e = np.exp(nl[live_e])[:, None]
+        mt = np.expm1(nl[live_m])[:, None]
+        v_e = c[:, live_e] @ (y[live_e] * e)
+        b_e = c_abs[:, live_e] @ (gz[live_e] * e)
+        v_m = c[:, live_m] @ (y[live_m] * mt)
+        b_m = c_abs[:, live_m] @ (gz[live_m] * np.abs(mt))
+    v_m += n0
+    if sat.any():  # saturated columns: expm1 = -1 exactly
+        v_m -= c[:, sat] @ y[sat]
+        b_m += c_abs[:, sat] @ gz[sat]
+    b_m += 2 * EPS * np.abs(v_m)
+    use_m = b_m < b_e
+    np.copyto(v_e, v_m, where=use_m)
+    np.copyto(b_e, b_m, where=use_m)
+    return v_e, _check(chain, v_e, b_e)
 
 
-def _solve_block_inventories(chain: Chain, y: FloatArray, z: FloatArray, t: float,
-                             out: FloatArray) -> BoolArray:
-    """Many inventories at one time ``t``; writes atoms into ``out`` (len(y), n)."""
-    cols = _live(chain, t)
-    lam = chain.lam[cols]
-    e = np.exp(-lam * t)
-    np.matmul(y[:, cols] * e, chain.c[:, cols].T, out=out)
-    ce = chain.c_abs[:, cols] * (e * _gamma(chain, lam, t))
-    bound = z[:, cols] @ ce.T
-    return _check(chain, out, bound)
+def _columns(mask: BoolArray) -> slice | npt.NDArray[np.intp]:
+    return slice(None) if mask.all() else np.flatnonzero(mask)
+
+
+SCALAR_MAX_NUCLIDES = 8  # below this, plain Python floats beat numpy's per-call overhead
+
+
+def _solve_one_scalar(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, t: float
+                      ) -> list[float] | None:
+    """Both forms for one inventory at one time in plain floats; None if not trusted."""
+    lam = chain.lam.tolist()
+    g0 = (chain.size + 4) * EPS
+    e = [math.exp(-lk * t) for lk in lam]
+    m = [math.expm1(-lk * t) for lk in lam]
+    yl, n0l = y.tolist(), n0.tolist()
+    gz = [zk * g0 * (2.5 + 1.5 * lk * t) for zk, lk in zip(z.tolist(), lam, strict=True)]
+    v: list[float] = []
+    bounds: list[float] = []
+    ok = True
+    for j, row in enumerate(chain.sparse_rows()):
+        se = be = sm = bm = 0.0
+        for k, c, ca in row:
+            cy, cg = c * yl[k], ca * gz[k]
+            se += cy * e[k]
+            be += cg * e[k]
+            sm += cy * m[k]
+            bm -= cg * m[k]  # m <= 0
+        sm += n0l[j]
+        bm += 2 * EPS * abs(sm)
+        value, bound = (sm, bm) if bm < be else (se, be)
+        v.append(value)
+        bounds.append(bound)
+        ok = ok and bound <= TRUST_REL * abs(value)
+    if ok:
+        return v
+    va = np.array(v)[:, None]
+    if _check(chain, va, np.array(bounds)[:, None])[0]:
+        return va[:, 0].tolist()  # type: ignore[no-any-return]
+    return None
 
 
 def solve_atoms_one(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, t: float
                     ) -> FloatArray:
-    """The lean path for one inventory at one time (what a single ``decay`` call needs)."""
+    """One inventory at one time (what a single ``decay`` call needs)."""
     if t == 0.0:
         return n0.copy()
-    e = np.exp(-chain.lam * t)
-    v = chain.c @ (e * y)
-    bound = chain.c_abs @ (e * z * _gamma(chain, chain.lam, t))
-    av = np.abs(v)
-    if np.all(bound <= TRUST_REL * av):
-        STATS.float_points += 1
-        return v
-    v2 = v[None, :]
-    if _check(chain, v2, bound[None, :])[0]:
-        STATS.float_points += 1
-        return v2[0]
+    if chain.size <= SCALAR_MAX_NUCLIDES:
+        scalar = _solve_one_scalar(chain, n0, y, z, t)
+        if scalar is not None:
+            STATS.float_points += 1
+            return np.array(scalar)
+    else:
+        v, ok = _solve_points(chain, n0[:, None], y[:, None], z[:, None], np.array([t]))
+        if ok[0]:
+            STATS.float_points += 1
+            return v[:, 0]
     STATS.exact_points += 1
     return atoms_exact(chain, n0, t, FLOOR_REL)

@@ -17,12 +17,31 @@ import numpy.typing as npt
 from isoflow.physics.chains import Chain
 
 GUARD_DIGITS = 20
-START_DPS = 40
+START_DPS = 34
 FloatArray = npt.NDArray[np.float64]
 
 
 def _mp_number(ctx: Any, x: float) -> Any:
     return ctx.mpf(float(x))  # exact: a double is a binary fraction
+
+
+def _eigen_coordinates(ctx: Any, ci: list[list[tuple[int, Any]]], n0: FloatArray) -> list[Any]:
+    n0_mp = [_mp_number(ctx, v) if v else None for v in n0.tolist()]
+    return [ctx.fsum(x * n0_mp[m] for m, x in row if n0_mp[m] is not None) for row in ci]
+
+
+def _lost_digits(ctx: Any, values: list[Any], scales: list[Any], weights: FloatArray,
+                 floor_rel: float) -> float:
+    """Digits lost to cancellation in the significant entries (value vs sum of |terms|)."""
+    mags = np.array([abs(float(v)) for v in values])
+    total_atoms, total_act = mags.sum(), float(mags @ weights)
+    lost = 0.0
+    for j, (value, scale) in enumerate(zip(values, scales, strict=True)):
+        if not scale:
+            continue
+        if mags[j] > floor_rel * total_atoms or mags[j] * weights[j] > floor_rel * total_act:
+            lost = max(lost, float(ctx.log10(scale / abs(value))) if value else 1e9)
+    return lost
 
 
 def atoms_exact(chain: Chain, n0: FloatArray, t_s: float, floor_rel: float) -> FloatArray:
@@ -31,32 +50,23 @@ def atoms_exact(chain: Chain, n0: FloatArray, t_s: float, floor_rel: float) -> F
     dps = START_DPS
     while True:
         ctx, lam, c, ci = chain.mp_matrices(dps)
-        n = chain.size
-        n0_mp = [_mp_number(ctx, v) for v in n0]
-        y = [ctx.fsum(ci[k, m] * n0_mp[m] for m in range(k + 1) if n0_mp[m]) for k in range(n)]
+        y = _eigen_coordinates(ctx, ci, n0)
         t = _mp_number(ctx, t_s)
-        w = [y[k] * ctx.exp(-lam[k] * t) if y[k] else ctx.zero for k in range(n)]
-        out = np.empty(n, dtype=np.float64)
-        lost = 0.0
-        magnitudes = []
-        for j in range(n):
-            terms = [c[j, k] * w[k] for k in range(j + 1) if w[k] and c[j, k]]
-            value = ctx.fsum(terms)
-            out[j] = float(value)
-            scale = ctx.fsum(abs(x) for x in terms)
-            magnitudes.append((value, scale))
-        total_atoms = sum(abs(float(v)) for v, _ in magnitudes)
-        total_act = sum(abs(float(v)) * float(chain.lam[j]) for j, (v, _) in enumerate(magnitudes))
-        for j, (value, scale) in enumerate(magnitudes):
-            if not scale:
-                continue
-            significant = (abs(float(value)) > floor_rel * total_atoms
-                           or abs(float(value)) * float(chain.lam[j]) > floor_rel * total_act)
-            if significant:
-                lost = max(lost, float(ctx.log10(scale / abs(value))) if value else float(dps))
-        if dps - lost >= GUARD_DIGITS:
-            return np.maximum(out, 0.0)
-        dps = int(math.ceil(lost + GUARD_DIGITS + 5))
+        w = [yk * ctx.exp(-lk * t) if yk else None for yk, lk in zip(y, lam, strict=True)]
+        values, scales = [], []
+        for row in c:
+            terms = [x * w[k] for k, x in row if w[k] is not None]
+            values.append(ctx.fsum(terms))
+            scales.append(ctx.fsum(terms, absolute=True))
+        lost = _lost_digits(ctx, values, scales, chain.lam, floor_rel)
+        if lost < 1e8 and dps - lost >= GUARD_DIGITS:
+            return _to_float(values)
+        dps = math.ceil(min(lost, 4 * dps) + GUARD_DIGITS + 5)
+
+
+def _to_float(values: list[Any]) -> FloatArray:
+    out: FloatArray = np.maximum(np.array([float(v) for v in values]), 0.0)
+    return out
 
 
 def cumulative_decays_exact(chain: Chain, n0: FloatArray, t0_s: float, t1_s: float
@@ -66,28 +76,16 @@ def cumulative_decays_exact(chain: Chain, n0: FloatArray, t0_s: float, t1_s: flo
     dps = START_DPS
     while True:
         ctx, lam, c, ci = chain.mp_matrices(dps)
-        n = chain.size
-        n0_mp = [_mp_number(ctx, v) for v in n0]
-        y = [ctx.fsum(ci[k, m] * n0_mp[m] for m in range(k + 1) if n0_mp[m]) for k in range(n)]
+        y = _eigen_coordinates(ctx, ci, n0)
         t0, t1 = _mp_number(ctx, t0_s), _mp_number(ctx, t1_s)
-        integ = []
-        for k in range(n):
-            if lam[k] == 0:
-                integ.append(t1 - t0)
-            else:
-                integ.append(ctx.exp(-lam[k] * t0) * -ctx.expm1(-lam[k] * (t1 - t0)) / lam[k])
-        out = np.empty(n, dtype=np.float64)
-        lost = 0.0
-        for j in range(n):
-            if lam[j] == 0:
-                out[j] = 0.0
-                continue
-            terms = [c[j, k] * y[k] * integ[k] for k in range(j + 1) if y[k] and c[j, k]]
-            value = ctx.fsum(terms)
-            scale = ctx.fsum(abs(x) for x in terms)
-            if value:
-                lost = max(lost, float(ctx.log10(scale / abs(value))))
-            out[j] = float(lam[j] * value)
-        if dps - lost >= GUARD_DIGITS:
-            return np.maximum(out, 0.0)
-        dps = int(math.ceil(lost + GUARD_DIGITS + 5))
+        integ = [t1 - t0 if lk == 0 else
+                 ctx.exp(-lk * t0) * -ctx.expm1(-lk * (t1 - t0)) / lk for lk in lam]
+        values, scales = [], []
+        for j, row in enumerate(c):
+            terms = [x * y[k] * integ[k] for k, x in row if y[k]] if lam[j] else []
+            values.append(lam[j] * ctx.fsum(terms))
+            scales.append(lam[j] * ctx.fsum(terms, absolute=True))
+        lost = _lost_digits(ctx, values, scales, np.ones(chain.size), 1e-15)
+        if lost < 1e8 and dps - lost >= GUARD_DIGITS:
+            return _to_float(values)
+        dps = math.ceil(min(lost, 4 * dps) + GUARD_DIGITS + 5)

@@ -180,8 +180,8 @@ def parse_durations(values: Sequence[str | float | timedelta] | npt.ArrayLike,
     elif isinstance(values, int | float):
         out = np.array([float(values)])
     else:
-        out = np.array([parse_duration(v, field=field) for v in values],  # type: ignore[union-attr]
-                       dtype=np.float64)
+        out = np.array([parse_duration(v, field=field)  # type: ignore[arg-type]
+                        for v in values], dtype=np.float64)  # type: ignore[union-attr]
     if not np.all(np.isfinite(out)):
         raise InvalidInput("every time must be a finite number of seconds", field=field)
     return out
