@@ -15,21 +15,27 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="isoflow — radioisotopes from reactor to patient.")
 
 
-def _register() -> None:
-    # One module per command group; each defines `register(app)`.
-    from isoflow.cli import generator, physics, serve
+#: top-level command -> the module that registers it (each defines ``register(app)``)
+COMMAND_MODULES: dict[str, str] = {
+    "nuclide": "physics", "decay": "physics", "serve": "serve", "generator": "generator",
+    "db": "db", "admin": "admin", "audit": "audit",
+}
 
-    for module in (physics, serve, generator):
-        module.register(app)
 
-    from isoflow.cli import admin, audit, db
+def _register(argv: list[str] | None = None) -> None:
+    """Register the command groups. When the command is known from ``argv``, only its module
+    is imported: a decay calculation must not pay for SQLAlchemy and the web stack."""
+    import importlib
 
-    for module in (db, admin, audit):
-        module.register(app)
+    command = next((a for a in (argv or [])[1:] if not a.startswith("-")), None)
+    wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else \
+        list(dict.fromkeys(COMMAND_MODULES.values()))
+    for name in wanted:
+        importlib.import_module(f"isoflow.cli.{name}").register(app)
 
 
 def main() -> None:
-    _register()
+    _register(sys.argv)
     try:
         app(standalone_mode=False)
     except IsoflowError as exc:
