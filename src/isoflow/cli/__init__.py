@@ -15,6 +15,14 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="isoflow — radioisotopes from reactor to patient.")
 
 
+@app.callback()
+def _root() -> None:
+    """isoflow — radioisotopes from reactor to patient."""
+    # A root callback keeps `isoflow` a command group even when _register() loads a single
+    # command (`isoflow serve`): Typer would otherwise run that command as the whole program
+    # and refuse the word "serve" as an extra argument.
+
+
 #: top-level command -> the module that registers it (each defines ``register(app)``)
 COMMAND_MODULES: dict[str, str] = {
     "nuclide": "physics", "decay": "physics", "serve": "serve", "generator": "generator",
