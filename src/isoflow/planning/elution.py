@@ -20,12 +20,15 @@ the generators' price plus the value of eluted activity nobody draws (``waste_co
 by default the median price per GBq on offer), then fewer elutions.
 
 Solving: a constructive search (:mod:`isoflow.planning.elution_greedy`) tries orders by price
-and keeps the one it serves completely at the least price + waste; by default that order is
-fixed and the MILP optimises the schedule and the assignment from it as a warm start
-(``free_order=True`` lets the MILP change the order too, capped at the search's price — the
-relaxation of the order choice is weak, so that needs much longer). The reported gap is
-HiGHS's, for the problem it solved. Every activity in the plan comes from re-simulating the
-schedule on the physics model; items that cannot be served are listed with the reason.
+and keeps the one it serves completely at the least price + waste. By default that order is
+fixed and the schedule and assignment are optimised on the interval-network model of
+:mod:`isoflow.planning.elution_arcs` (every elution full, also in the relaxation): first a
+neighbourhood search one working day at a time, then the full MILP for the time left. With
+``free_order=True`` the big-M model below lets HiGHS change the order too (capped at the
+search's price); its relaxation of the order choice is weak, so that needs much longer.
+The reported gap is HiGHS's for the problem it solved last. Every activity in the plan comes
+from re-simulating the schedule on the physics model; items that cannot be served are listed
+with the reason.
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import highspy
@@ -41,6 +43,7 @@ import numpy as np
 
 from isoflow.physics.decay import Inventory, decay_factor
 from isoflow.planning.demand import DemandItem, GeneratorOffer, PlanSettings, validate_demand
+from isoflow.planning.elution_arcs import solve_fixed_order
 from isoflow.planning.elution_greedy import Curves, greedy_order
 from isoflow.planning.elution_plan import (
     Context,
@@ -50,77 +53,9 @@ from isoflow.planning.elution_plan import (
     eligible_slots,
     evaluate,
 )
+from isoflow.planning.milp import Milp as _Milp
 
 GBQ = 1e9
-
-
-@dataclass
-class _Milp:
-    """A MILP assembled row by row, solved by HiGHS."""
-
-    lower: list[float] = field(default_factory=list)
-    upper: list[float] = field(default_factory=list)
-    cost: list[float] = field(default_factory=list)
-    integer: list[bool] = field(default_factory=list)
-    starts: list[int] = field(default_factory=lambda: [0])
-    index: list[int] = field(default_factory=list)
-    value: list[float] = field(default_factory=list)
-    row_lower: list[float] = field(default_factory=list)
-    row_upper: list[float] = field(default_factory=list)
-
-    def var(self, lo: float = 0.0, hi: float = highspy.kHighsInf, cost: float = 0.0,
-            integer: bool = False) -> int:
-        self.lower.append(lo)
-        self.upper.append(hi)
-        self.cost.append(cost)
-        self.integer.append(integer)
-        return len(self.lower) - 1
-
-    def binary(self, cost: float = 0.0) -> int:
-        return self.var(0.0, 1.0, cost, True)
-
-    def row(self, terms: Sequence[tuple[int, float]], lo: float, hi: float) -> None:
-        for j, v in terms:
-            self.index.append(j)
-            self.value.append(v)
-        self.starts.append(len(self.index))
-        self.row_lower.append(lo)
-        self.row_upper.append(hi)
-
-    def solve(self, time_limit_s: float, gap: float, start: list[float] | None = None
-              ) -> tuple[str, list[float], float, float]:
-        lp = highspy.HighsLp()
-        lp.num_col_ = len(self.lower)
-        lp.num_row_ = len(self.row_lower)
-        lp.col_cost_ = np.array(self.cost)
-        lp.col_lower_ = np.array(self.lower)
-        lp.col_upper_ = np.array(self.upper)
-        lp.row_lower_ = np.array(self.row_lower)
-        lp.row_upper_ = np.array(self.row_upper)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-        lp.a_matrix_.start_ = np.array(self.starts, dtype=np.int32)
-        lp.a_matrix_.index_ = np.array(self.index, dtype=np.int32)
-        lp.a_matrix_.value_ = np.array(self.value)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in self.integer]
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("time_limit", float(time_limit_s))
-        h.setOptionValue("mip_rel_gap", float(gap))
-        h.setOptionValue("random_seed", 1)
-        h.passModel(lp)
-        if start is not None:
-            sol = highspy.HighsSolution()
-            sol.col_value = list(start)
-            sol.value_valid = True
-            h.setSolution(sol)
-        t0 = time.perf_counter()
-        h.run()
-        elapsed = time.perf_counter() - t0
-        status = h.modelStatusToString(h.getModelStatus())
-        info = h.getInfo()
-        values = list(h.getSolution().col_value) if info.primal_solution_status else []
-        return status, values, float(info.mip_gap), elapsed
 
 
 def _unit_curves(ctx: Context, pos: Position, ks: list[int]
@@ -193,7 +128,26 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
         ks = ctx.slots_of(pos)
         curves[pos.id] = (ks, *_unit_curves(ctx, pos, ks)) if ks else (ks, [], [], [])
 
-    warm = greedy_order(ctx, lambda p: curves[p.id], w * scale)
+    warm = greedy_order(ctx, lambda p: curves[p.id], w * scale,
+                        deadline=t_start + 0.3 * settings.time_limit_s)
+    if warm is not None and not settings.free_order:
+        cols, served = warm
+        prep = time.perf_counter() - t_start
+        status, el_times, assignment, gap_f, _, model = solve_fixed_order(
+            ctx, cols, curves, served, w, max(0.5, settings.time_limit_s - prep - 0.1),
+            settings.mip_rel_gap)
+        model["order_fixed_by_search"] = 1
+        if not el_times and not assignment:   # no solution from the solver: keep the search's
+            el_times = {c.pos.id: sorted(ctx.slots[c.ks[i]] for i in c.eluted) for c in cols}
+            assignment = {iid: (cols[ci].pos.id, ctx.slots[k])
+                          for iid, (ci, k) in served.items()}
+        why = ("the generators on offer cannot serve it together with the rest of the demand"
+               if status == "Optimal"
+               else f"not served in the best plan found within the time limit ({status})")
+        unmet = {it.id: why for it in ctx.items
+                 if it.id not in ctx.reasons and it.id not in assignment}
+        return evaluate(ctx, "milp", status, [(c.pos, c.size) for c in cols], el_times,
+                        assignment, unmet, time.perf_counter() - t_start, gap_f, model)
     if warm is not None and not settings.free_order:
         fixed = {c.pos.id: c.size for c in warm[0]}
         active = [p for p in ctx.positions if p.id in fixed]

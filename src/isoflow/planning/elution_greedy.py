@@ -8,6 +8,7 @@ generator that yields most. The first combination that serves every feasible ite
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -127,7 +128,7 @@ def _serve_all(ctx: Context, cols: list[_Column], elig_of: Callable[[str, str], 
 
 
 def greedy_order(ctx: Context, curves: Callable[[Position], Curves], waste_weight: float,
-                 max_tries: int = 4000
+                 max_tries: int = 4000, deadline: float | None = None
                  ) -> tuple[list[_Column], dict[str, tuple[int, int]]] | None:
     """The order, tried by price, that the greedy serves completely at the least price plus
     ``waste_weight`` [price per GBq] times its unused eluate; None if none serves all."""
@@ -162,7 +163,8 @@ def greedy_order(ctx: Context, curves: Callable[[Position], Curves], waste_weigh
     for tries, combo_ in enumerate(combos):
         combo: tuple[tuple[float, tuple[int, ...]], ...] = tuple(combo_)
         price = sum(c[0] for c in combo)
-        if tries >= max_tries or (best is not None and price >= best[0]):
+        if tries >= max_tries or (best is not None and (
+                price >= best[0] or (deadline is not None and time.perf_counter() > deadline))):
             break
         for smallest in (False, True):
             cols = []
