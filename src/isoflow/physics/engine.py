@@ -14,8 +14,9 @@ values (all terms non-negative, so the bound itself is accurate); each entry tak
 with the smaller bound. A point (inventory, time) is trusted when every nuclide's bound is
 below ``TRUST_REL`` of its value, or the nuclide is insignificant (its activity and its atoms
 below ``FLOOR_REL`` of the inventory's totals, where it is reported to that absolute precision
-and never negative). Any other point is recomputed on the exact path
-(:mod:`isoflow.physics.exact`): the float path never prints a number it cannot vouch for.
+and never negative). Any other point is recomputed the same way in long double (x87 80-bit
+on x86-64, ~2000x less rounding), and what even that cannot vouch for on the exact path
+(:mod:`isoflow.physics.exact`): no path prints a number it cannot vouch for.
 
 Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at -1) over a
 whole block of times are folded out of the products, which is exact and saves most of the
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from isoflow.physics.chains import Chain
+from isoflow.physics.chains import Chain, Matrices
 from isoflow.physics.exact import atoms_exact
 
 FloatArray = npt.NDArray[np.float64]
@@ -39,8 +40,8 @@ BoolArray = npt.NDArray[np.bool_]
 TRUST_REL = 5e-10    # relative error the float path must prove (the bound is rigorous)
 FLOOR_REL = 1e-15    # below this share of the totals a nuclide is insignificant
 EPS = 2.0 ** -53
-EXP_UNDERFLOW = 746.0  # exp(-x) == 0.0 in float64 for x > 745.13
-BLOCK_ELEMENTS = 1 << 13  # points x nuclides per block: working buffers stay small
+BLOCK_ELEMENTS = 1 << 13  # smallest block of points x nuclides in a large problem
+SMALL_PROBLEM = 1 << 16   # up to this many outputs, one block
 
 
 @dataclass
@@ -48,25 +49,26 @@ class EngineStats:
     """Counts of (inventory, time) points by path, for benchmarks and diagnostics."""
 
     float_points: int = 0
+    extended_points: int = 0
     exact_points: int = 0
 
     def reset(self) -> None:
-        self.float_points = self.exact_points = 0
+        self.float_points = self.extended_points = self.exact_points = 0
 
 
 STATS = EngineStats()
 
 
-def _gamma(chain: Chain, lam: FloatArray, t_max: float) -> FloatArray:
+def _gamma(chain: Chain, mx: Matrices, t_max: float) -> FloatArray:
     """Per-column rounding factor of the bound (C, C⁻¹ and λ correctly rounded; exp to 1 ulp)."""
-    return (chain.size + 4) * EPS * (2.5 + 1.5 * lam * t_max)
+    return (chain.size + 4) * mx.eps * (2.5 + 1.5 * mx.lam * t_max)  # type: ignore[no-any-return]
 
 
 def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
     """Columns (points) of ``v`` (atoms, nuclides x points) that the bound ``b`` vouches
     for; insignificant entries of trusted points are clamped to >= 0 in place."""
     av = np.abs(v)
-    ok = b <= TRUST_REL * av
+    ok = v >= b * (1.0 / TRUST_REL)  # never a negative value (nor -0.0 == 0 tricks)
     trusted: BoolArray = np.asarray(ok.all(axis=0))
     bad = np.flatnonzero(~trusted)
     if bad.size == 0:
@@ -107,7 +109,12 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     n0t = np.ascontiguousarray(n0.T)                 # (n, m): points along rows
     yt = chain.c_inv @ n0t                           # eigen-coordinates
     zt = 2.0 * (chain.c_inv_abs @ np.abs(n0t))       # bound on |y| + its rounding error
-    per_block = max(256, BLOCK_ELEMENTS // n)
+    f64 = chain.f64
+    total = m * nt * n
+    # one block for small problems; else blocks of 1/16 of the output, so the working
+    # buffers stay below the output's own size
+    per_block = (nt * m if total <= SMALL_PROBLEM
+                 else max(256, max(BLOCK_ELEMENTS, total // 16) // n))
     untrusted: list[tuple[int, int]] = []
     if nt >= m:  # blocks of times, inventory by inventory
         ordered = bool(np.all(times[1:] >= times[:-1]))
@@ -116,8 +123,8 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
         for i in range(m):
             for t0 in range(0, nt, per_block):
                 tb = sorted_t[t0:t0 + per_block]
-                vt, ok = _solve_points(chain, n0t[:, i:i + 1], yt[:, i:i + 1], zt[:, i:i + 1],
-                                       tb)
+                vt, ok = _solve_points(chain, f64, n0t[:, i:i + 1], yt[:, i:i + 1],
+                                       zt[:, i:i + 1], tb)
                 idx = order[t0:t0 + tb.size]
                 if ordered:
                     out[i, t0:t0 + tb.size] = vt.T
@@ -129,60 +136,99 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
             tk = times[k:k + 1]
             for i0 in range(0, m, per_block):
                 sl = slice(i0, i0 + per_block)
-                vt, ok = _solve_points(chain, n0t[:, sl], yt[:, sl], zt[:, sl], tk)
+                vt, ok = _solve_points(chain, f64, n0t[:, sl], yt[:, sl], zt[:, sl], tk)
                 out[sl, k] = vt.T
                 untrusted.extend((i0 + int(i), k) for i in np.flatnonzero(~ok))
+    retried = len(untrusted)
+    untrusted = _retry_extended(chain, n0, times, untrusted, out)
     for i, k in untrusted:
         out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
+    STATS.float_points += m * nt - retried
+    STATS.extended_points += retried - len(untrusted)
     STATS.exact_points += len(untrusted)
-    STATS.float_points += m * nt - len(untrusted)
     return out
 
 
-EXPM1_SATURATES = 38.0  # expm1(-x) == -1.0 in float64 for x > 37.43
-
-
-def _solve_points(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, t: FloatArray
-                  ) -> tuple[FloatArray, BoolArray]:
+def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: FloatArray,
+                  t: FloatArray, *, both_forms: bool = False) -> tuple[FloatArray, BoolArray]:
     """Both float forms for a block of points, the better-bounded one per entry, the check.
 
     Layout is nuclides x points, so every elementwise pass runs along contiguous rows.
     Either one inventory (n0, y, z of shape (n, 1)) at the times ``t`` (r,), or many
-    inventories (n, r) at one time (``t`` of shape (1,)). Returns (atoms (n, r), trusted (r,)).
+    inventories (n, r) at one time (``t`` of shape (1,)). ``mx`` gives the floating type
+    (float64, or long double for points float64 could not vouch for).
+    Returns (atoms (n, r), trusted (r,)).
     """
-    lam = chain.lam
-    c, c_abs = chain.c, chain.c_abs
-    t_min, t_max = float(t.min()), float(t.max())
-    g = _gamma(chain, lam, t_max)[:, None]
-    gz = z * g                                   # (n, 1|r)
-    live_e = _columns(lam * t_min < EXP_UNDERFLOW)
-    sat = lam * t_min >= EXPM1_SATURATES
+    lam, c, c_abs = mx.lam, mx.c, mx.c_abs
+    t = t.astype(mx.dtype, copy=False)
+    t_min, t_max = t.min(), t.max()
+    gz = z * _gamma(chain, mx, t_max)[:, None]   # (n, 1|r)
+    live_e = _columns(lam * t_min < mx.exp_underflow)
+    # the expm1 form serves the nuclides that are slow over the whole block (accumulators,
+    # stable end-members); the others need it only at very short times, which the long
+    # double retry covers
+    acc = slice(None) if both_forms else _columns(lam * t_max <= 1.0)
+    sat = lam * t_min >= mx.expm1_saturates
     live_m = _columns(~sat)
-    if y.shape[1] == 1 and t.size > 1:  # one inventory, many times
+    one_inventory = y.shape[1] == 1 and t.size > 1
+    if one_inventory:  # one inventory, many times
         nlt = np.multiply.outer(-lam, t)         # (n, r)
         e = np.exp(nlt[live_e])
-        mt = np.expm1(nlt[live_m])
         v_e = (c[:, live_e] * y[live_e, 0]) @ e
         b_e = (c_abs[:, live_e] * gz[live_e, 0]) @ e
-        v_m = (c[:, live_m] * y[live_m, 0]) @ mt
-        b_m = (c_abs[:, live_m] * gz[live_m, 0]) @ np.abs(mt)
     else:  # many inventories, one time
-        nl = -lam * float(t[0])
+        nl = -lam * t[0]
         e = np.exp(nl[live_e])[:, None]
-        mt = np.expm1(nl[live_m])[:, None]
         v_e = c[:, live_e] @ (y[live_e] * e)
         b_e = c_abs[:, live_e] @ (gz[live_e] * e)
-        v_m = c[:, live_m] @ (y[live_m] * mt)
-        b_m = c_abs[:, live_m] @ (gz[live_m] * np.abs(mt))
-    v_m += n0
-    if sat.any():  # saturated columns: expm1 = -1 exactly
-        v_m -= c[:, sat] @ y[sat]
-        b_m += c_abs[:, sat] @ gz[sat]
-    b_m += 2 * EPS * np.abs(v_m)
-    use_m = b_m < b_e
-    np.copyto(v_e, v_m, where=use_m)
-    np.copyto(b_e, b_m, where=use_m)
+    if isinstance(acc, slice) or acc.size:
+        ca, caa = c[acc], c_abs[acc]
+        if one_inventory:
+            mt = np.expm1(nlt[live_m])
+            v_m = (ca[:, live_m] * y[live_m, 0]) @ mt
+            b_m = (caa[:, live_m] * gz[live_m, 0]) @ np.abs(mt)
+        else:
+            mt = np.expm1(nl[live_m])[:, None]
+            v_m = ca[:, live_m] @ (y[live_m] * mt)
+            b_m = caa[:, live_m] @ (gz[live_m] * np.abs(mt))
+        v_m += n0[acc]
+        if sat.any():  # saturated columns: expm1 = -1 exactly
+            v_m -= ca[:, sat] @ y[sat]
+            b_m += caa[:, sat] @ gz[sat]
+        b_m += 2 * mx.eps * np.abs(v_m)
+        ve_acc, be_acc = v_e[acc], b_e[acc]
+        use_m = b_m < be_acc
+        np.copyto(ve_acc, v_m, where=use_m)
+        np.copyto(be_acc, b_m, where=use_m)
+        v_e[acc], b_e[acc] = ve_acc, be_acc
     return v_e, _check(chain, v_e, b_e)
+
+
+def _retry_extended(chain: Chain, n0: FloatArray, times: FloatArray,
+                    points: list[tuple[int, int]], out: FloatArray) -> list[tuple[int, int]]:
+    """Recompute untrusted (inventory, time) points in long double; return those still
+    untrusted (for the exact path)."""
+    mx = chain.extended()
+    if mx is None or not points:
+        return points
+    by_inventory: dict[int, list[int]] = {}
+    for i, k in points:
+        by_inventory.setdefault(i, []).append(k)
+    left: list[tuple[int, int]] = []
+    for i, ks in by_inventory.items():
+        n0l = n0[i].astype(np.longdouble)[:, None]
+        yl = mx.c_inv @ n0l
+        zl = 2 * (mx.c_inv_abs @ np.abs(n0l))
+        ks_arr = np.array(ks)
+        # the bound's λ-rounding term uses the block's largest time: keep blocks within a
+        # factor of 4 in time so that it stays tight for every point
+        octave = np.floor(np.log2(np.maximum(times[ks_arr], 1e-300)) / 2)
+        for key in np.unique(octave):
+            idx = ks_arr[octave == key]
+            v, ok = _solve_points(chain, mx, n0l, yl, zl, times[idx], both_forms=True)
+            out[i, idx[ok]] = v[:, ok].T.astype(np.float64)
+            left.extend((i, int(k)) for k in idx[~ok])
+    return left
 
 
 def _columns(mask: BoolArray) -> slice | npt.NDArray[np.intp]:
@@ -201,6 +247,7 @@ def _solve_one_scalar(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray
     m = [math.expm1(-lk * t) for lk in lam]
     yl, n0l = y.tolist(), n0.tolist()
     gz = [zk * g0 * (2.5 + 1.5 * lk * t) for zk, lk in zip(z.tolist(), lam, strict=True)]
+    # (float64 rounding, same bound as the array path)
     v: list[float] = []
     bounds: list[float] = []
     ok = True
@@ -217,7 +264,7 @@ def _solve_one_scalar(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray
         value, bound = (sm, bm) if bm < be else (se, be)
         v.append(value)
         bounds.append(bound)
-        ok = ok and bound <= TRUST_REL * abs(value)
+        ok = ok and value >= bound * (1.0 / TRUST_REL)  # never a negative value
     if ok:
         return v
     va = np.array(v)[:, None]
@@ -237,9 +284,15 @@ def solve_atoms_one(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, 
             STATS.float_points += 1
             return np.array(scalar)
     else:
-        v, ok = _solve_points(chain, n0[:, None], y[:, None], z[:, None], np.array([t]))
+        v, ok = _solve_points(chain, chain.f64, n0[:, None], y[:, None], z[:, None],
+                              np.array([t]), both_forms=True)
         if ok[0]:
             STATS.float_points += 1
             return v[:, 0]
+    out: FloatArray = n0[None, None, :].copy()
+    if not _retry_extended(chain, n0[None, :], np.array([t]), [(0, 0)], out):
+        STATS.extended_points += 1
+        result: FloatArray = out[0, 0]
+        return result
     STATS.exact_points += 1
     return atoms_exact(chain, n0, t, FLOOR_REL)
