@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     argon2_parallelism: int = 4
+    #: Blocking API handlers run at once per process (more only contend for the GIL).
+    api_threads: int = 8
     #: Shortest password accepted [characters].
     password_min_length: int = 10
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from isoflow.config import get_settings
 from isoflow.domain.roles import Actor
 from isoflow.errors import PasswordChangeRequired, Unauthenticated
 from isoflow.services import auth
@@ -15,9 +16,22 @@ from isoflow.store.db import Database, default_database
 bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/auth/token")
 
 
+def _limit_threads() -> None:
+    """Run at most ``api_threads`` blocking handlers at once (anyio's default is 40): beyond
+    the cores, more threads only contend for the GIL and the database, and every request
+    waits longer."""
+    import anyio.to_thread
+
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    wanted = get_settings().api_threads
+    if limiter.total_tokens != wanted:
+        limiter.total_tokens = wanted
+
+
 async def get_db(request: Request) -> Database:
     """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL).
     Async (it does no I/O) so FastAPI does not hand it to the thread pool."""
+    _limit_threads()
     db = getattr(request.app.state, "isoflow_db", None)
     return db if db is not None else default_database()
 
