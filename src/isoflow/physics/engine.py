@@ -37,7 +37,7 @@ from isoflow.physics.exact import atoms_exact
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-TRUST_REL = 5e-10    # relative error the float path must prove (the bound is rigorous)
+TRUST_REL = 1e-9     # relative error a float path must prove (its bound is rigorous)
 FLOOR_REL = 1e-15    # below this share of the totals a nuclide is insignificant
 EPS = 2.0 ** -53
 BLOCK_ELEMENTS = 1 << 13  # smallest block of points x nuclides in a large problem
