@@ -7,11 +7,11 @@ entries are numbered without gaps and chained in commit order on PostgreSQL as o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from isoflow.domain.audit import (
@@ -26,28 +26,31 @@ from isoflow.services.clock import now
 from isoflow.store.db import Database
 from isoflow.store.models import AuditEntry, AuditHead
 
+_INSERT_ENTRY = insert(AuditEntry)
+_UPDATE_HEAD = update(AuditHead).where(AuditHead.id == 1).values(
+    last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+
 
 def record(session: Session, actor: Actor, *, org_id: int | None, entity_type: str,
            entity_id: int | str, action: str, old: Any = None, new: Any = None,
-           reason: str | None = None) -> AuditEntry:
+           reason: str | None = None) -> AuditRecord:
     """Append one entry: who (``actor``), when (now, UTC), what, old and new value, why."""
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
+                           .where(AuditHead.id == 1).with_for_update()).one()
     rec = AuditRecord(
         seq=head.last_seq + 1, at=now(), actor=actor.username, org_id=org_id,
         entity_type=entity_type, entity_id=str(entity_id), action=action,
         old=None if old is None else canonical_json(old),
         new=None if new is None else canonical_json(new),
         reason=reason, prev_hash=head.last_hash)
-    digest = entry_hash(rec)
-    entry = AuditEntry(seq=rec.seq, at=rec.at, actor=rec.actor, actor_user_id=actor.user_id,
-                       org_id=org_id, entity_type=entity_type, entity_id=rec.entity_id,
-                       action=action, old=rec.old, new=rec.new, reason=reason,
-                       prev_hash=rec.prev_hash, hash=digest)
-    session.add(entry)
-    head.last_seq, head.last_hash = rec.seq, digest
-    session.flush()
-    return entry
+    rec = replace(rec, hash=entry_hash(rec))
+    # parameters apart from the statement, so the compiled statements are cached
+    session.execute(_INSERT_ENTRY, dict(
+        seq=rec.seq, at=rec.at, actor=rec.actor, actor_user_id=actor.user_id, org_id=org_id,
+        entity_type=entity_type, entity_id=rec.entity_id, action=action, old=rec.old,
+        new=rec.new, reason=reason, prev_hash=rec.prev_hash, hash=rec.hash))
+    session.execute(_UPDATE_HEAD, dict(last_seq=rec.seq, last_hash=rec.hash))
+    return rec
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from threading import Lock
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from isoflow.domain import ledger as rules
@@ -311,23 +311,27 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
 
 
 # ------------------------------------------------------------------ writing
+_INSERT_EVENT = insert(LedgerEvent).returning(LedgerEvent.id)
+
+
 def _append(s: Session, actor: Actor, c: Container, *, kind: EventKind, at: datetime,
             activity_bq: float | None = None, volume_ml: float | None = None,
             reference_at: datetime | None = None, corrects_event_id: int | None = None,
             void: bool = False, reason: str | None = None, note: str | None = None,
-            counterpart_container_id: int | None = None) -> LedgerEvent:
+            counterpart_container_id: int | None = None) -> EventView:
+    """Insert the container's next event (the caller holds the container's lock)."""
     c.event_count += 1
-    e = LedgerEvent(org_id=c.org_id, container_id=c.id, seq=c.event_count, kind=kind.value,
-                    occurred_at=at, recorded_at=now(), recorded_by=actor.username,
-                    activity_bq=activity_bq, volume_ml=volume_ml, reference_at=reference_at,
-                    corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
-                    counterpart_container_id=counterpart_container_id)
-    s.add(e)
-    s.flush()
-    return e
+    e = EventView(id=0, container_id=c.id, seq=c.event_count, kind=kind.value, occurred_at=at,
+                  recorded_at=now(), recorded_by=actor.username, activity_bq=activity_bq,
+                  volume_ml=volume_ml, reference_at=reference_at,
+                  corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
+                  counterpart_container_id=counterpart_container_id)
+    values = {k: v for k, v in e.__dict__.items() if k != "id"}
+    event_id = s.execute(_INSERT_EVENT, {"org_id": c.org_id, **values}).scalar_one()
+    return replace(e, id=event_id)
 
 
-def _event_record(e: LedgerEvent) -> dict[str, object]:
+def _event_record(e: EventView) -> dict[str, object]:
     return {k: v for k, v in (("container_id", e.container_id), ("seq", e.seq),
                               ("kind", e.kind), ("at", e.occurred_at),
                               ("activity_bq", e.activity_bq), ("volume_ml", e.volume_ml),
@@ -338,16 +342,16 @@ def _event_record(e: LedgerEvent) -> dict[str, object]:
             if v is not None}
 
 
-def _audit_event(s: Session, actor: Actor, e: LedgerEvent, action: str, *,
+def _audit_event(s: Session, actor: Actor, c: Container, e: EventView, action: str, *,
                  old: object = None, reason: str | None = None) -> None:
-    audit.record(s, actor, org_id=e.org_id, entity_type="ledger_event", entity_id=e.id,
+    audit.record(s, actor, org_id=c.org_id, entity_type="ledger_event", entity_id=e.id,
                  action=action, old=old, new=_event_record(e), reason=reason)
 
 
 def _new_container(s: Session, actor: Actor, *, org_id: int, site_id: int, kind: str,
                    nuclide: str, label: str, received_at: datetime, activity_bq: float,
                    reference_at: datetime, volume_ml: float | None, note: str | None,
-                   source_container_id: int | None = None) -> tuple[Container, LedgerEvent]:
+                   source_container_id: int | None = None) -> tuple[Container, EventView]:
     c = Container(org_id=org_id, site_id=site_id, kind=kind, nuclide=nuclide, label=label,
                   received_at=received_at, source_container_id=source_container_id,
                   event_count=0, created_at=now())
@@ -393,7 +397,9 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
                               nuclide=canon, label=label or f"{canon} {kind}", received_at=at,
                               activity_bq=activity, reference_at=reference_at, volume_ml=volume,
                               note=note)
-        events = [_domain_event(e)]
+        events = [rules.LedgerEvent(id=e.id, kind=EventKind.RECEIPT, occurred_at=at,
+                                    activity_bq=activity, volume_ml=volume,
+                                    reference_at=reference_at)]
     return _container_view(c, events, at)
 
 
@@ -474,8 +480,8 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
         e = _append(s, actor, c, kind=EventKind.WITHDRAWAL, at=t, activity_bq=activity,
                     volume_ml=volume, note=note,
                     counterpart_container_id=counterpart)
-        _audit_event(s, actor, e, "withdrawn" if counterpart is None else "transferred")
-        return _event_view(e)
+        _audit_event(s, actor, c, e, "withdrawn" if counterpart is None else "transferred")
+        return e
 
 
 def measure(db: Database, actor: Actor, container_id: int, *, activity_bq: float,
@@ -507,8 +513,8 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
             id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
             activity_bq=activity_bq)])
         e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
-        _audit_event(s, actor, e, action)
-        return _event_view(e)
+        _audit_event(s, actor, c, e, action)
+        return e
 
 
 def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, reason: str,
@@ -571,7 +577,7 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
         old_values = {} if old is None else {
             "at": old.occurred_at, "activity_bq": old.activity_bq,
             "volume_ml": old.volume_ml, "reference_at": old.reference_at}
-        _audit_event(s, actor, e, "corrected",
+        _audit_event(s, actor, c, e, "corrected",
                      old={k: v for k, v in old_values.items() if v is not None} or None,
                      reason=reason)
-        return _event_view(e)
+        return e
