@@ -21,8 +21,8 @@ import numpy.typing as npt
 from isoflow.domain.jurisdictions import BreakthroughLimit, JurisdictionProfile, get_profile
 from isoflow.errors import InvalidInput
 from isoflow.physics.decay import Inventory
+from isoflow.physics.generators import aware_datetime
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.physics.units import parse_datetime
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -73,8 +73,9 @@ def project(daughter: str, ratios_at_elution: Mapping[str, float], elapsed_s: np
     names, act = _vial(d, ratios).activities_bq_at(t)
     total = act.sum(axis=1)
     a_d = act[:, names.index(d)]
-    return {k: {"per_daughter": act[:, names.index(k)] / a_d,
-                "of_total": act[:, names.index(k)] / total} for k in ratios}
+    with np.errstate(divide="ignore", invalid="ignore"):   # daughter decayed to 0: inf/nan
+        return {k: {"per_daughter": act[:, names.index(k)] / a_d,
+                    "of_total": act[:, names.index(k)] / total} for k in ratios}
 
 
 def projected_ratio(daughter: str, impurity: str, ratio_at_elution: float, elapsed_s: float
@@ -154,8 +155,8 @@ def check_breakthrough(daughter: str, measured: Mapping[str, str | float],
     prof = jurisdiction if isinstance(jurisdiction, JurisdictionProfile) else \
         get_profile(jurisdiction)
     d = get_nuclide(daughter).name
-    t0 = parse_datetime(eluted_at, field="eluted_at")
-    t1 = parse_datetime(administration_at, field="administration_at")
+    t0 = aware_datetime(eluted_at, field="eluted_at")
+    t1 = aware_datetime(administration_at, field="administration_at")
     if t1 < t0:
         raise InvalidInput(f"administration {t1.isoformat()} is before the elution "
                            f"{t0.isoformat()}", field="administration_at")

@@ -14,8 +14,14 @@ from importlib import resources
 from typing import Any
 
 from isoflow.errors import InvalidInput
-from isoflow.physics.generators import Elution, Generator, NuclidePair, get_pair
-from isoflow.physics.units import parse_activity, parse_datetime, parse_duration
+from isoflow.physics.generators import (
+    Elution,
+    Generator,
+    NuclidePair,
+    aware_datetime,
+    get_pair,
+)
+from isoflow.physics.units import parse_activity, parse_duration
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class GeneratorType:
         Expiry defaults to calibration + shelf life (the catalogue's shelf life is counted
         from manufacture, which is taken as the calibration time when the lot does not say).
         """
-        cal = parse_datetime(calibration_at, field="calibration_at")
+        cal = aware_datetime(calibration_at, field="calibration_at")
         if expires_at is None and self.shelf_life_s.value is not None:
             expires_at = cal + timedelta(seconds=float(self.shelf_life_s.value))
         shelf = (self.eluate_shelf_life_s.value if eluate_shelf_life is None

@@ -237,8 +237,22 @@ class Eluate:
     since_previous_elution_s: float
 
 
-def _aware(value: datetime | str, field: str) -> datetime:
-    return parse_datetime(value, field=field)
+#: the calendar span the generator and planning code accepts (decay over centuries is
+#: physics, but a generator dated 0001 or 9999 is a typing error, and datetime arithmetic
+#: near those limits overflows)
+YEAR_MIN, YEAR_MAX = 1900, 2200
+
+
+def aware_datetime(value: datetime | str, field: str) -> datetime:
+    """A timezone-aware UTC datetime (naive input refused) between 1900 and 2200."""
+    t = parse_datetime(value, field=field)
+    if not YEAR_MIN <= t.year <= YEAR_MAX:
+        raise InvalidInput(f"{t.isoformat()} is outside the years {YEAR_MIN}-{YEAR_MAX}",
+                           field=field)
+    return t
+
+
+_aware = aware_datetime
 
 
 def _fraction(value: float, field: str) -> float:
@@ -294,8 +308,9 @@ class Generator:
                                field="expires_at")
         shelf = None if eluate_shelf_life is None else parse_duration(
             eluate_shelf_life, field="eluate_shelf_life")
-        if shelf is not None and shelf <= 0:
-            raise InvalidInput("eluate shelf life must be > 0", field="eluate_shelf_life")
+        if shelf is not None and not 0 < shelf <= 366 * 86400:
+            raise InvalidInput("eluate shelf life must be > 0 and at most a year",
+                               field="eluate_shelf_life")
         if eluate_volume_ml is not None and not (math.isfinite(eluate_volume_ml)
                                                  and eluate_volume_ml > 0):
             raise InvalidInput("eluate volume must be > 0 mL", field="eluate_volume_ml")
@@ -460,10 +475,11 @@ def generator_curve(gen: Generator, start: datetime | str, end: datetime | str,
                            f"{t0.isoformat()}", field="to")
     if step_s <= 0:
         raise InvalidInput("the step must be > 0", field="step")
-    n = int((t1 - t0).total_seconds() // step_s) + 1
-    if n > MAX_CURVE_POINTS:
-        raise InvalidInput(f"{n} points requested; at most {MAX_CURVE_POINTS} (use a longer "
-                           "step)", field="step")
+    n_points = (t1 - t0).total_seconds() / step_s + 1
+    if n_points > MAX_CURVE_POINTS:
+        raise InvalidInput(f"{n_points:.3g} points requested; at most {MAX_CURVE_POINTS} (use "
+                           "a longer step)", field="step")
+    n = int(n_points)
     times = [t0 + timedelta(seconds=i * step_s) for i in range(n)]
     act = gen.activities_at(times)
     parent, daughter = act[gen.pair.parent], act[gen.pair.daughter]
@@ -484,9 +500,9 @@ def curve_document(pair: str, parent: str, reference: str, elute_at: list[str],
     With ``type_key`` the catalogue type supplies the lot defaults (expiry, volume...)."""
     from isoflow.physics.generator_catalogue import generator_type
 
-    ref = parse_datetime(reference, field="reference")
-    end = parse_datetime(to, field="to")
-    els = [Elution(parse_datetime(t, field=f"elute_at[{i}]"), efficiency)
+    ref = aware_datetime(reference, field="reference")
+    end = aware_datetime(to, field="to")
+    els = [Elution(aware_datetime(t, field=f"elute_at[{i}]"), efficiency)
            for i, t in enumerate(elute_at)]
     if type_key:
         gt = generator_type(type_key)

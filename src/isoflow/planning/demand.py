@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from isoflow.errors import InvalidInput
-from isoflow.physics.units import parse_activity, parse_datetime, parse_duration, parse_timezone
+from isoflow.physics.generators import aware_datetime
+from isoflow.physics.units import parse_activity, parse_duration, parse_timezone
 
 REQUIRED_COLUMNS: tuple[str, ...] = ("needed_at", "activity", "max_eluate_age")
 OPTIONAL_COLUMNS: tuple[str, ...] = ("id", "carrier_sensitive", "label")
@@ -210,7 +211,7 @@ def parse_demand_csv(text: str, now: datetime | None = None) -> list[DemandItem]
             if not row.get(col):
                 raise InvalidInput(f"row {n}, column {col}: value missing", field=where(col))
         try:
-            needed = parse_datetime(row["needed_at"], field=where("needed_at"))
+            needed = aware_datetime(row["needed_at"], field=where("needed_at"))
             act = parse_activity(row["activity"], field=where("activity"))
             age = parse_duration(row["max_eluate_age"], field=where("max_eluate_age"))
         except InvalidInput as exc:
@@ -254,6 +255,6 @@ def build_offer(type_key: str, sizes: Sequence[str], deliveries: Sequence[str | 
     if not deliveries:
         raise InvalidInput("give at least one delivery time (--delivery ISO_DT)",
                            field="deliveries")
-    dl = tuple(Delivery(parse_datetime(d, field=f"deliveries[{i}]"))
+    dl = tuple(Delivery(aware_datetime(d, field=f"deliveries[{i}]"))
                for i, d in enumerate(deliveries))
     return GeneratorOffer(type_key, tuple(parsed), dl, max_per_delivery, efficiency)

@@ -7,9 +7,10 @@ generator that yields most. The first combination that serves every feasible ite
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -127,6 +128,25 @@ def _serve_all(ctx: Context, cols: list[_Column], elig_of: Callable[[str, str], 
     return served, len(served)
 
 
+def _by_total_price(options: list[list[tuple[float, tuple[int, ...]]]]
+                    ) -> Iterator[tuple[tuple[float, tuple[int, ...]], ...]]:
+    """One option per delivery, in increasing total price, generated lazily (best-first over
+    the sorted option lists: the product is far too large to sort for many deliveries)."""
+    start = (0,) * len(options)
+    heap = [(sum(o[0][0] for o in options), start)]
+    seen = {start}
+    while heap:
+        price, idx = heapq.heappop(heap)
+        yield tuple(options[d][i] for d, i in enumerate(idx))
+        for d in range(len(options)):
+            if idx[d] + 1 < len(options[d]):
+                nxt = (*idx[:d], idx[d] + 1, *idx[d + 1:])
+                if nxt not in seen:
+                    seen.add(nxt)
+                    heapq.heappush(heap, (price - options[d][idx[d]][0]
+                                          + options[d][idx[d] + 1][0], nxt))
+
+
 def greedy_order(ctx: Context, curves: Callable[[Position], Curves], waste_weight: float,
                  max_tries: int = 4000, deadline: float | None = None
                  ) -> tuple[list[_Column], dict[str, tuple[int, int]]] | None:
@@ -145,9 +165,7 @@ def greedy_order(ctx: Context, curves: Callable[[Position], Curves], waste_weigh
                 desc = tuple(sorted(picks, key=lambda s: -sizes[s].parent_activity_bq))
                 opts.append((sum(sizes[s].price for s in desc), desc))
         per_delivery.append(sorted(opts))
-    combos = sorted(itertools.product(*per_delivery),
-                    key=lambda cs: (sum(c[0] for c in cs),
-                                    sum(sizes[s].parent_activity_bq for c in cs for s in c[1])))
+    combos = _by_total_price(per_delivery)
     items = {it.id: it for it in ctx.items}
     positions = {p.id: p for p in ctx.positions}
     cache: dict[tuple[str, str], set[int]] = {}

@@ -23,6 +23,13 @@ from isoflow.physics.generator_catalogue import GeneratorType, generator_type
 from isoflow.physics.generators import Eluate, Generator
 from isoflow.planning.demand import DemandItem, GeneratorOffer, PlanSettings
 
+#: input sizes the planner accepts (beyond them the model grows past interactive use)
+MAX_DELIVERIES = 8
+MAX_PER_DELIVERY = 3
+MAX_SIZES = 16
+MAX_ITEMS = 1000
+MAX_SPAN_DAYS = 28
+
 
 # ---------------------------------------------------------------- results
 @dataclass(frozen=True)
@@ -206,11 +213,25 @@ def build_context(items: Sequence[DemandItem], offer: GeneratorOffer, settings: 
         if not (math.isfinite(s.price) and s.price >= 0):
             raise InvalidInput(f"size {s.label!r}: price must be >= 0",
                                field=f"sizes[{i}].price")
-    if offer.max_per_delivery < 1:
-        raise InvalidInput("at least one generator per delivery", field="max_per_delivery")
-    if settings.slot_s < 300 or settings.min_interval_s < 0:
-        raise InvalidInput("the slot must be >= 5 min and the minimum interval >= 0",
-                           field="slot")
+    if not 1 <= offer.max_per_delivery <= MAX_PER_DELIVERY:
+        raise InvalidInput(f"between 1 and {MAX_PER_DELIVERY} generators per delivery",
+                           field="max_per_delivery")
+    if len(offer.deliveries) > MAX_DELIVERIES:
+        raise InvalidInput(f"at most {MAX_DELIVERIES} deliveries per plan (plan a week or "
+                           "two at a time)", field="deliveries")
+    if len(offer.sizes) > MAX_SIZES:
+        raise InvalidInput(f"at most {MAX_SIZES} sizes on offer", field="sizes")
+    if not 300 <= settings.slot_s <= 86400:
+        raise InvalidInput("the slot must be between 5 min and 24 h", field="slot")
+    if not 0 <= settings.min_interval_s <= 7 * 86400:
+        raise InvalidInput("the minimum interval must be between 0 and 7 days",
+                           field="min_interval")
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput(f"at most {MAX_ITEMS} demand items per plan", field="demand")
+    span = max(it.needed_at for it in items) - min(it.needed_at for it in items)
+    if span > timedelta(days=MAX_SPAN_DAYS):
+        raise InvalidInput(f"the demand spans {span.days} days; plan at most "
+                           f"{MAX_SPAN_DAYS} days at a time", field="demand")
     eff = gtype.efficiency.value if offer.efficiency is None else offer.efficiency
     if not 0 < eff <= 1:
         raise InvalidInput("elution efficiency must be in (0, 1]", field="efficiency")
