@@ -156,3 +156,25 @@ def test_bad_planner_inputs() -> None:
                       SETTINGS)
     with pytest.raises(InvalidInput):
         plan_elutions(DEMAND[:2], OFFER, PlanSettings(jurisdiction="XX"))
+
+
+def test_free_order_lets_the_milp_choose_sizes() -> None:
+    demand = DEMAND[:3]
+    plan = plan_elutions(demand, OFFER, PlanSettings(
+        working_hours=SETTINGS.working_hours, time_limit_s=5.0, free_order=True))
+    assert plan.demand_met_fraction == 1.0
+    assert plan.model["order_fixed_by_search"] == 0
+    check_plan_physics(plan, demand)
+
+
+def test_input_limits_are_clear_errors() -> None:
+    far = DemandItem("far", datetime(2301, 1, 1, tzinfo=UTC), 1e9, 3600)
+    with pytest.raises(InvalidInput, match="outside the years"):
+        plan_elutions([DEMAND[0], far], OFFER, SETTINGS)
+    many = GeneratorOffer("Poltechnet", OFFER.sizes, OFFER.deliveries, max_per_delivery=9)
+    with pytest.raises(InvalidInput) as exc:
+        plan_elutions(DEMAND[:2], many, SETTINGS)
+    assert exc.value.field == "max_per_delivery"
+    with pytest.raises(InvalidInput) as exc:
+        plan_elutions(DEMAND[:2], OFFER, PlanSettings(slot_s=10.0))
+    assert exc.value.field == "slot"

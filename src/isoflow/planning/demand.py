@@ -168,6 +168,11 @@ def validate_demand(items: Sequence[DemandItem], now: datetime | None = None) ->
         if it.needed_at.tzinfo is None:
             raise InvalidInput(f"{it.describe('needed_at')}: no time zone",
                                field=it.where("needed_at"))
+        try:
+            aware_datetime(it.needed_at, field=it.where("needed_at"))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{it.describe('needed_at')}: {exc.message}",
+                               field=exc.field) from None
         if now is not None and it.needed_at < now:
             raise InvalidInput(f"{it.describe('needed_at')}: {it.needed_at.isoformat()} is in the "
                                f"past (now {now.isoformat()})", field=it.where("needed_at"))
