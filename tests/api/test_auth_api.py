@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import time_machine
 from sqlalchemy import select
-from tests.conftest import PASSWORD, make_tenant, token_for
 
 from isoflow.services import auth
 from isoflow.store.models import ApiToken, User
+from tests.conftest import PASSWORD, make_tenant, token_for
 
 
 def test_passwords_are_argon2id_and_tokens_are_stored_hashed(db, client) -> None:

@@ -8,9 +8,9 @@ import math
 
 import httpx
 import pytest
-from tests.conftest import T0, make_tenant, token_for
 
 from isoflow.physics.nuclides import get_nuclide
+from tests.conftest import T0, make_tenant, token_for
 
 ISO0 = T0.isoformat()
 N = 50

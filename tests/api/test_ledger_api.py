@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from tests.conftest import T0, make_tenant, token_for
 
 from isoflow.physics.nuclides import get_nuclide
+from tests.conftest import T0, make_tenant, token_for
 
 ISO0 = T0.isoformat()
 

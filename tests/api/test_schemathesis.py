@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from tests.conftest import T0, make_tenant, token_for
 
 from isoflow.services import ledger
+from tests.conftest import T0, make_tenant, token_for
 
 EXAMPLES_PER_OPERATION = 25
 SKIP = {"POST /api/v1/auth/logout"}  # would revoke the token the run signs in with

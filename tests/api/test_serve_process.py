@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.api.server_process import Server
-from tests.conftest import PASSWORD, T0, make_tenant
 
 from isoflow.services import audit, ledger
+from tests.api.server_process import Server
+from tests.conftest import PASSWORD, T0, make_tenant
 
 ISO0 = T0.isoformat()
 
