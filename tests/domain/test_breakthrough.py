@@ -133,3 +133,19 @@ def test_ratio_only_grows_and_limit_time_is_consistent(r0: float, hours: float) 
     t = time_to_limit_s(limit, {"Mo-99": r0})
     assert t is not None
     assert (r <= limit.limit) == (hours * 3600 <= t + 1)
+
+
+def test_eluate_and_kit_expiry_whichever_is_earlier() -> None:
+    from isoflow.domain.breakthrough import eluate_expiry
+
+    e = eluate_expiry("Tc-99m", T0, "NRC")
+    assert e.expires_at == T0 + timedelta(hours=12) and "TechneLite" in e.rule
+    kit = eluate_expiry("Tc-99m", T0, "EU", kit_expires_at=T0 + timedelta(hours=6))
+    assert kit.expires_at == T0 + timedelta(hours=6) and "kit" in kit.rule
+    late_kit = eluate_expiry("Tc-99m", T0, "EU", kit_expires_at=T0 + timedelta(hours=20))
+    assert late_kit.expires_at == T0 + timedelta(hours=12)
+    assert eluate_expiry("Ga-68", T0, "EU").expires_at is None
+    assert eluate_expiry("Ga-68", T0, "EU", label_shelf_life_s=4 * 3600).expires_at == \
+        T0 + timedelta(hours=4)
+    with pytest.raises(InvalidInput):
+        eluate_expiry("Tc-99m", "2026-03-02T08:00", "EU")

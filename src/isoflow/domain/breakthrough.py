@@ -210,3 +210,41 @@ def _show(value: float, basis: str) -> str:
     if basis == "of_total":
         return f"{value * 100:.4g} % of the total activity"
     return f"{value * 1e3:.4g} kBq/MBq"
+
+
+@dataclass(frozen=True)
+class EluateExpiry:
+    """When an eluate (or a kit made from it) expires, and which rule decided."""
+
+    expires_at: datetime | None
+    rule: str
+
+
+def eluate_expiry(daughter: str, eluted_at: datetime | str,
+                  jurisdiction: str | JurisdictionProfile,
+                  kit_expires_at: datetime | str | None = None,
+                  label_shelf_life_s: float | None = None) -> EluateExpiry:
+    """Expiry of an eluate: elution + the profile's eluate expiry (Tc-99m: 12 h), or the
+    generator label's shelf life, or a kit's own expiry — whichever is earliest (a kit made
+    with an eluate expires with it: TechneLite label). ``expires_at`` is None if no rule."""
+    prof = jurisdiction if isinstance(jurisdiction, JurisdictionProfile) else \
+        get_profile(jurisdiction)
+    t0 = aware_datetime(eluted_at, field="eluted_at")
+    d = get_nuclide(daughter).name
+    options: list[tuple[datetime, str]] = []
+    rule = prof.eluate_expiry.get(d)
+    if rule is not None:
+        options.append((t0 + timedelta(seconds=rule.seconds), rule.source))
+    if label_shelf_life_s is not None:
+        if not (math.isfinite(label_shelf_life_s) and label_shelf_life_s > 0):
+            raise InvalidInput("the label's eluate shelf life must be > 0",
+                               field="label_shelf_life_s")
+        options.append((t0 + timedelta(seconds=label_shelf_life_s),
+                        "generator label: eluate shelf life"))
+    if kit_expires_at is not None:
+        options.append((aware_datetime(kit_expires_at, field="kit_expires_at"),
+                        "the kit's own expiry"))
+    if not options:
+        return EluateExpiry(None, f"no eluate expiry known for {d} under {prof.code}")
+    at, source = min(options, key=lambda o: o[0])
+    return EluateExpiry(at, source)
