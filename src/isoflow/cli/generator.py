@@ -29,7 +29,10 @@ def curve_figure(doc: dict[str, Any]) -> Any:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=ts, y=[p["parent_bq"] / 1e9 for p in doc["points"]],
                              name=f"{parent} on the column", mode="lines"))
-    fig.add_trace(go.Scatter(x=ts, y=[p["daughter_bq"] / 1e9 for p in doc["points"]],
+    # the column just before each elution too, so the saw-tooth drops vertically
+    col = sorted([(p["t"], 1, p["daughter_bq"]) for p in doc["points"]]
+                 + [(e["t"], 0, e["column_before_bq"]) for e in doc["elutions"]])
+    fig.add_trace(go.Scatter(x=[c[0] for c in col], y=[c[2] / 1e9 for c in col],
                              name=f"{daughter} on the column", mode="lines"))
     fig.add_trace(go.Scatter(
         x=[e["t"] for e in doc["elutions"]], y=[e["eluted_bq"] / 1e9 for e in doc["elutions"]],

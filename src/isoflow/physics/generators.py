@@ -521,6 +521,7 @@ def curve_document(pair: str, parent: str, reference: str, elute_at: list[str],
         "points": [{"t": _iso(p.t), "parent_bq": p.parent_bq, "daughter_bq": p.daughter_bq}
                    for p in points],
         "elutions": [{"t": _iso(e.at), "eluted_bq": e.daughter_bq,
+                      "column_before_bq": e.daughter_bq / e.efficiency,
                       "daughter_fraction": e.daughter_fraction,
                       "since_previous_elution_s": e.since_previous_elution_s,
                       "element_mass_g": e.element_mass_g,

@@ -37,6 +37,7 @@ class PointOut(BaseModel):
 class ElutionOut(BaseModel):
     t: str
     eluted_bq: float
+    column_before_bq: float = Field(description="Daughter on the column just before [Bq].")
     daughter_fraction: float = Field(description="Daughter share of all atoms of its element "
                                      "in the eluate, e.g. N(Tc-99m)/N(Tc).")
     since_previous_elution_s: float
