@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.conftest import T0, make_tenant
 
 from isoflow.domain.roles import Actor
 from isoflow.services import audit, ledger, organisations
+from tests.conftest import T0, make_tenant
 
 
 def _populate(db) -> int:

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
-from tests.conftest import T0, make_tenant
 
 from isoflow.domain.roles import Actor, Role
 from isoflow.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit, ledger, licences
 from isoflow.store.models import LedgerEvent
+from tests.conftest import T0, make_tenant
 
 H = timedelta(hours=1)
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import text
-from tests.conftest import _drop_pg_database, _scratch_pg_database, postgres_url_or_skip
 
 from isoflow.store import migrate
 from isoflow.store.db import Database
 from isoflow.store.models import Organisation
+from tests.conftest import _drop_pg_database, _scratch_pg_database, postgres_url_or_skip
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
