@@ -146,3 +146,12 @@ def test_types_lists_the_catalogue() -> None:
     assert r.exit_code == 0
     keys = {t["key"] for t in json.loads(r.stdout)}
     assert {"GT-4K", "Poltechnet", "GalliaPharm"} <= keys
+
+
+def test_plan_as_of_a_given_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                 capsys: pytest.CaptureFixture[str]) -> None:
+    csv_path = tmp_path / "demand.csv"
+    csv_path.write_text(DEMAND)
+    code, err = run_main(["generator", "plan", str(csv_path), *PLAN,
+                          "--now", "2030-03-04T10:00+03:00"], monkeypatch, capsys)
+    assert code == 2 and "row 2, column needed_at" in err and "in the past" in err

@@ -184,6 +184,8 @@ def plan_cmd(
     jurisdiction: str = typer.Option("EU", "--jurisdiction"),
     time_limit: float = typer.Option(20.0, "--time-limit", help="Solver time limit [s]."),
     baseline: bool = typer.Option(True, "--baseline/--no-baseline"),
+    now: str | None = typer.Option(None, "--now", help="Plan as of this time (default: the "
+                                   "clock); demand before it is refused."),
 ) -> None:
     """Generators to order, elution times and which elution serves which item."""
     try:
@@ -192,11 +194,13 @@ def plan_cmd(
         raise InvalidInput(f"cannot read {demand}: {exc.strerror}", field="demand") from None
     from datetime import UTC
 
+    from isoflow.physics.generators import aware_datetime
     from isoflow.planning.requests import plan_documents
 
+    as_of = datetime.now(UTC) if now is None else aware_datetime(now, field="now")
     doc = plan_documents(text, type_key, size, delivery, max_per_delivery, working_hours,
                          timezone, working_days, min_interval, slot, jurisdiction, time_limit,
-                         datetime.now(UTC), baseline)
+                         as_of, baseline)
     if json_out is not None:
         json_out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     _print_plan(doc)
