@@ -79,32 +79,6 @@ def _unit_curves(ctx: Context, pos: Position, ks: list[int]
     return d_free, f, h
 
 
-def _pair_cuts(m: _Milp, ctx: Context, ks: list[int], d_free: list[float], f: list[float],
-               h: list[float], amount: float, xde: list[tuple[int, int, int]],
-               window_s: float = 86400.0) -> None:
-    """Valid inequalities for a generator of known size: after an elution at ``i`` the
-    column at ``k`` holds at most ``G(i, k)`` (the residual of the largest possible column
-    plus the in-growth since), which tightens the big-M forcing of every later elution."""
-    eff = ctx.efficiency
-    inf = highspy.kHighsInf
-    for i in range(len(ks)):
-        g = (1.0 - eff) * d_free[i]
-        for k in range(i + 1, len(ks)):
-            g = g * f[k - 1] + h[k - 1]
-            if (ctx.slots[ks[k]] - ctx.slots[ks[i]]).total_seconds() > window_s:
-                break
-            slack = amount * (d_free[k] - g)
-            if slack <= 1e-9 * amount:
-                continue
-            x_i, d_k, e_k = xde[i][0], xde[k][1], xde[k][2]
-            x_k = xde[k][0]
-            # D_k <= A·G + A·(d_free - G)·(1 - x_i)
-            m.row([(d_k, 1.0), (x_i, slack)], -inf, amount * d_free[k])
-            # E_k >= eff·D_k - eff·A·G·(1 - x_k) - eff·A·(d_free - G)·(1 - x_i)
-            m.row([(e_k, 1.0), (d_k, -eff), (x_k, -eff * amount * g), (x_i, -eff * slack)],
-                  -eff * amount * g - eff * slack, inf)
-
-
 def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
                   settings: PlanSettings | None = None, now: datetime | None = None
                   ) -> ElutionPlan:
@@ -148,15 +122,10 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
                  if it.id not in ctx.reasons and it.id not in assignment}
         return evaluate(ctx, "milp", status, [(c.pos, c.size) for c in cols], el_times,
                         assignment, unmet, time.perf_counter() - t_start, gap_f, model)
-    if warm is not None and not settings.free_order:
-        fixed = {c.pos.id: c.size for c in warm[0]}
-        active = [p for p in ctx.positions if p.id in fixed]
-        size_options = {p.id: [fixed[p.id]] for p in active}
-        price_cap = None
-    else:
-        active = list(ctx.positions)
-        size_options = {p.id: list(range(len(sizes))) for p in active}
-        price_cap = None if warm is None else sum(prices[c.size] for c in warm[0])
+    # the order is free here (asked for, or the search found no order serving everything)
+    active = list(ctx.positions)
+    size_options = {p.id: list(range(len(sizes))) for p in active}
+    price_cap = None if warm is None else sum(prices[c.size] for c in warm[0])
     m = _Milp()
     eps = 1e-4
     eff = ctx.efficiency
@@ -170,10 +139,7 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
     for pos in active:
         opts = size_options[pos.id]
         for s in opts:
-            if len(opts) == 1 and warm is not None and not settings.free_order:
-                y[(pos.id, s)] = m.var(1.0, 1.0)   # the order is fixed: its price is constant
-            else:
-                y[(pos.id, s)] = m.binary(prices[s] / scale)
+            y[(pos.id, s)] = m.binary(prices[s] / scale)
         amount[pos.id] = m.var()
         chosen_any = [(y[(pos.id, s)], 1.0) for s in opts]
         m.row(chosen_any, 0.0, 1.0)
@@ -199,9 +165,6 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
             m.row([(d, eff), (ei, -1.0), (xi, big)], -inf, big)
             m.row([(xi, 1.0)] + [(v, -c) for v, c in chosen_any], -inf, 0.0)
             d_prev, e_prev = d, ei
-        if len(opts) == 1:
-            _pair_cuts(m, ctx, ks, d_free, f, h, a_gbq[opts[0]],
-                       [(x[(pos.id, k)], d_var[(pos.id, k)], e_var[(pos.id, k)]) for k in ks])
         # at most one elution within any window shorter than the minimum interval
         gap = timedelta(seconds=settings.min_interval_s)
         for i, k in enumerate(ks):
@@ -270,7 +233,7 @@ def plan_elutions(items: Sequence[DemandItem], offer: GeneratorOffer,
     model = {"columns": len(m.lower), "rows": len(m.row_lower),
              "integers": sum(m.integer), "nonzeros": len(m.value),
              "assignment_binaries": len(assign), "slots": len(ctx.slots),
-             "order_fixed_by_search": int(warm is not None and not settings.free_order)}
+             "order_fixed_by_search": 0}
     if not val:
         reasons = {it.id: f"no plan found by the solver ({status})" for it in feasible}
         return evaluate(ctx, "milp", status, [], {}, {}, reasons, total_s, gap_found, model)
