@@ -15,6 +15,13 @@ def test_spellings(spelling: str) -> None:
     assert get_nuclide(spelling).name == "Tc-99m"
 
 
+@pytest.mark.parametrize(("spelling", "name"), [("99Mo", "Mo-99"), ("99mo", "Mo-99"),
+                                                ("99MTc", "Tc-99m"), ("60Co", "Co-60"),
+                                                ("131-I", "I-131"), ("Iodine-131", "I-131")])
+def test_mass_first_spellings(spelling: str, name: str) -> None:
+    assert get_nuclide(spelling).name == name
+
+
 def test_properties() -> None:
     tc = get_nuclide("Tc-99m")
     assert not tc.stable and tc.atomic_number == 43 and tc.mass_number == 99

@@ -69,21 +69,35 @@ def _canonical(symbol: str, mass: str, state: str) -> str:
     return f"{symbol}-{int(mass)}{state.lower()}"
 
 
-def canonical_name(text: str) -> str | None:
-    """The dataset spelling (``Tc-99m``) of a usual spelling, or None if it does not parse."""
+def canonical_names(text: str) -> list[str]:
+    """Dataset spellings (``Tc-99m``) a usual spelling can mean, most likely first: in
+    ``99Mo`` the ``M`` is the element's, in ``99mTc`` the ``m`` is the isomer's."""
     s = text.strip()
     m = _ELEMENT_FIRST.match(s)
+    readings: list[tuple[str, str, str]] = []
     if m:
         el, mass, state = m.groups()
+        readings.append((el, mass, state))
     else:
         m = _MASS_FIRST.match(s)
         if not m:
-            return None
+            return []
         mass, state, el = m.groups()
-    symbol = BY_KEY.get(el.lower())
-    if symbol is None:
-        return None
-    return _canonical(symbol, mass, state)
+        readings.append((el, mass, state))
+        if state:
+            readings.append((state + el, mass, ""))
+    out = []
+    for el, mass, state in readings:
+        symbol = BY_KEY.get(el.lower())
+        if symbol is not None:
+            out.append(_canonical(symbol, mass, state))
+    return out
+
+
+def canonical_name(text: str) -> str | None:
+    """The most likely dataset spelling of a usual spelling, or None if it does not parse."""
+    names = canonical_names(text)
+    return names[0] if names else None
 
 
 @lru_cache(maxsize=1)
@@ -97,8 +111,9 @@ def get_nuclide(name: str) -> Nuclide:
     if not isinstance(name, str) or not name.strip():
         raise InvalidInput("a nuclide name is required, e.g. 'Tc-99m'", field="nuclide")
     ds = get_dataset()
-    canon = canonical_name(name)
     idx = _index()
+    readings = canonical_names(name)
+    canon = next((r for r in readings if r in idx), readings[0] if readings else None)
     if canon is None or canon not in idx:
         raise InvalidInput(_unknown_message(name, canon), field="nuclide")
     i = idx[canon]
