@@ -139,8 +139,9 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
                 vt, ok = _solve_points(chain, f64, n0t[:, sl], yt[:, sl], zt[:, sl], tk)
                 out[sl, k] = vt.T
                 untrusted.extend((i0 + int(i), k) for i in np.flatnonzero(~ok))
+    untrusted = _retry(chain, f64, n0, times, untrusted, out)  # tight blocks, both forms
     retried = len(untrusted)
-    untrusted = _retry_extended(chain, n0, times, untrusted, out)
+    untrusted = _retry(chain, chain.extended(), n0, times, untrusted, out)
     for i, k in untrusted:
         out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
     STATS.float_points += m * nt - retried
@@ -204,11 +205,10 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
     return v_e, _check(chain, v_e, b_e)
 
 
-def _retry_extended(chain: Chain, n0: FloatArray, times: FloatArray,
-                    points: list[tuple[int, int]], out: FloatArray) -> list[tuple[int, int]]:
-    """Recompute untrusted (inventory, time) points in long double; return those still
-    untrusted (for the exact path)."""
-    mx = chain.extended()
+def _retry(chain: Chain, mx: Matrices | None, n0: FloatArray, times: FloatArray,
+           points: list[tuple[int, int]], out: FloatArray) -> list[tuple[int, int]]:
+    """Recompute untrusted (inventory, time) points with both forms on every nuclide and
+    blocks narrow in time, in the floating type of ``mx``; return those still untrusted."""
     if mx is None or not points:
         return points
     by_inventory: dict[int, list[int]] = {}
@@ -216,7 +216,7 @@ def _retry_extended(chain: Chain, n0: FloatArray, times: FloatArray,
         by_inventory.setdefault(i, []).append(k)
     left: list[tuple[int, int]] = []
     for i, ks in by_inventory.items():
-        n0l = n0[i].astype(np.longdouble)[:, None]
+        n0l = n0[i].astype(mx.dtype)[:, None]
         yl = mx.c_inv @ n0l
         zl = 2 * (mx.c_inv_abs @ np.abs(n0l))
         ks_arr = np.array(ks)
@@ -226,7 +226,7 @@ def _retry_extended(chain: Chain, n0: FloatArray, times: FloatArray,
         for key in np.unique(octave):
             idx = ks_arr[octave == key]
             v, ok = _solve_points(chain, mx, n0l, yl, zl, times[idx], both_forms=True)
-            out[i, idx[ok]] = v[:, ok].T.astype(np.float64)
+            out[i, idx[ok]] = v[:, ok].T.astype(np.float64, copy=False)
             left.extend((i, int(k)) for k in idx[~ok])
     return left
 
@@ -290,7 +290,7 @@ def solve_atoms_one(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, 
             STATS.float_points += 1
             return v[:, 0]
     out: FloatArray = n0[None, None, :].copy()
-    if not _retry_extended(chain, n0[None, :], np.array([t]), [(0, 0)], out):
+    if not _retry(chain, chain.extended(), n0[None, :], np.array([t]), [(0, 0)], out):
         STATS.extended_points += 1
         result: FloatArray = out[0, 0]
         return result
