@@ -67,14 +67,13 @@ def _gamma(chain: Chain, mx: Matrices, t_max: float) -> FloatArray:
 def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
     """Columns (points) of ``v`` (atoms, nuclides x points) that the bound ``b`` vouches
     for; insignificant entries of trusted points are clamped to >= 0 in place."""
-    av = np.abs(v)
     ok = v >= b * (1.0 / TRUST_REL)  # never a negative value (nor -0.0 == 0 tricks)
     trusted: BoolArray = np.asarray(ok.all(axis=0))
     bad = np.flatnonzero(~trusted)
     if bad.size == 0:
         return trusted
     lam = chain.lam[:, None]
-    avr, br = av[:, bad], b[:, bad]
+    avr, br = np.abs(v[:, bad]), b[:, bad]
     tot_atoms = avr.sum(axis=0)
     tot_act = chain.lam @ avr
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -185,9 +184,9 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
     if isinstance(acc, slice) or acc.size:
         ca, caa = c[acc], c_abs[acc]
         if one_inventory:
-            mt = np.expm1(nlt[live_m])
+            mt = np.expm1(nlt[live_m])  # <= 0: |mt| = -mt, folded into the matrix
             v_m = (ca[:, live_m] * y[live_m, 0]) @ mt
-            b_m = (caa[:, live_m] * gz[live_m, 0]) @ np.abs(mt)
+            b_m = (caa[:, live_m] * -gz[live_m, 0]) @ mt
         else:
             mt = np.expm1(nl[live_m])[:, None]
             v_m = ca[:, live_m] @ (y[live_m] * mt)
@@ -197,11 +196,12 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
             v_m -= ca[:, sat] @ y[sat]
             b_m += caa[:, sat] @ gz[sat]
         b_m += 2 * mx.eps * np.abs(v_m)
-        ve_acc, be_acc = v_e[acc], b_e[acc]
+        ve_acc, be_acc = v_e[acc], b_e[acc]  # views when acc is a slice
         use_m = b_m < be_acc
         np.copyto(ve_acc, v_m, where=use_m)
         np.copyto(be_acc, b_m, where=use_m)
-        v_e[acc], b_e[acc] = ve_acc, be_acc
+        if not isinstance(acc, slice):
+            v_e[acc], b_e[acc] = ve_acc, be_acc
     return v_e, _check(chain, v_e, b_e)
 
 
@@ -232,7 +232,11 @@ def _retry(chain: Chain, mx: Matrices | None, n0: FloatArray, times: FloatArray,
 
 
 def _columns(mask: BoolArray) -> slice | npt.NDArray[np.intp]:
-    return slice(None) if mask.all() else np.flatnonzero(mask)
+    """The True positions: a slice when contiguous (views, not copies), else indices."""
+    idx = np.flatnonzero(mask)
+    if idx.size and idx[-1] - idx[0] + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 SCALAR_MAX_NUCLIDES = 8  # below this, plain Python floats beat numpy's per-call overhead
