@@ -202,6 +202,10 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
         np.copyto(be_acc, b_m, where=use_m)
         if not isinstance(acc, slice):
             v_e[acc], b_e[acc] = ve_acc, be_acc
+    if t_min == 0:  # N(0) is the input itself, exactly
+        zero = (t == 0) if one_inventory else slice(None)
+        v_e[:, zero] = n0
+        b_e[:, zero] = 0.0
     return v_e, _check(chain, v_e, b_e)
 
 
