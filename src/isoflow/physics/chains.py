@@ -59,7 +59,8 @@ class Chain:
     c_inv_abs: FloatArray
     c_is_identity: bool
     index: dict[str, int] = field(default_factory=dict)
-    _mp: dict[int, Any] = field(default_factory=dict)
+    # lazily built derived forms: sparse rows, float64/long-double bundles, mpmath matrices
+    _cache: dict[object, Any] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -67,17 +68,20 @@ class Chain:
 
     def sparse_rows(self) -> list[list[tuple[int, float, float]]]:
         """Per nuclide j, the non-zero (k, C[j,k], |C[j,k]|): the scalar path's loops."""
-        rows = self._mp.get(-1)
+        rows = self._cache.get("sparse_rows")
         if rows is None:
             rows = [[(k, float(self.c[j, k]), float(self.c_abs[j, k]))
                      for k in range(j + 1) if self.c[j, k] != 0.0] for j in range(self.size)]
-            self._mp[-1] = rows
+            self._cache["sparse_rows"] = rows
         return rows
 
     @property
     def f64(self) -> Matrices:
-        return Matrices(np.float64, 2.0 ** -53, 746.0, 38.0, self.lam, self.c, self.c_inv,
-                        self.c_abs, self.c_inv_abs)
+        """The float64 bundle (built once: the batched path asks for it on every call)."""
+        if "f64" not in self._cache:
+            self._cache["f64"] = Matrices(np.float64, 2.0 ** -53, 746.0, 38.0, self.lam,
+                                          self.c, self.c_inv, self.c_abs, self.c_inv_abs)
+        return self._cache["f64"]  # type: ignore[no-any-return]
 
     def extended(self) -> Matrices | None:
         """The same matrices in the platform's long double (x87 80-bit on x86-64: ~2000x
@@ -85,7 +89,7 @@ class Chain:
         info = np.finfo(np.longdouble)
         if float(info.eps) >= 2.0 ** -52:
             return None
-        if -3 not in self._mp:
+        if "extended" not in self._cache:
             ctx = decimal.Context(prec=40)
             ln2 = ctx.ln(decimal.Decimal(2))
 
@@ -100,14 +104,14 @@ class Chain:
                 decimal.Decimal(m.numerator), decimal.Decimal(m.denominator)))))
                 for m in self.mu_exact], dtype=np.longdouble)
             unit = float(info.eps) / 2
-            self._mp[-3] = Matrices(np.longdouble, unit, 11350.0,
+            self._cache["extended"] = Matrices(np.longdouble, unit, 11350.0,
                                     float(-np.log(unit)) + 2.0, lam, c, ci, np.abs(c),
                                     np.abs(ci))
-        return self._mp[-3]  # type: ignore[no-any-return]
+        return self._cache["extended"]  # type: ignore[no-any-return]
 
     def mp_matrices(self, dps: int) -> tuple[Any, Any, Any, Any]:
         """(context, λ, sparse rows of C, of C⁻¹) in mpmath at ``dps`` digits (cached)."""
-        if dps not in self._mp:
+        if ("mp", dps) not in self._cache:
             import mpmath
 
             ctx = mpmath.MPContext()
@@ -121,8 +125,8 @@ class Chain:
             # mpmath matrices
             c = [[(k, conv(x)) for k, x in enumerate(row) if x] for row in self.c_exact]
             ci = [[(k, conv(x)) for k, x in enumerate(row) if x] for row in self.c_inv_exact]
-            self._mp[dps] = (ctx, lam, c, ci)
-        return self._mp[dps]  # type: ignore[no-any-return]
+            self._cache[("mp", dps)] = (ctx, lam, c, ci)
+        return self._cache[("mp", dps)]  # type: ignore[no-any-return]
 
 
 def _reachable(parents: tuple[str, ...]) -> tuple[str, ...]:
