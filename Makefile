@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: run test lint typecheck unit bench install system-deps clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py src/isoflow/physics/_bateman.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

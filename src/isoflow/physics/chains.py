@@ -45,6 +45,16 @@ class Matrices:
 
 
 @dataclass(frozen=True, eq=False)
+class KernelArrays:
+    """What the compiled kernel reads besides λ and C⁻¹: C and |C| column by column, and for
+    each column the row after its last non-zero entry (rows below it are skipped)."""
+
+    ct: FloatArray
+    cat: FloatArray
+    hi: npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
 class Chain:
     """A decay-closed set of nuclides in topological order, with its eigen-decomposition."""
 
@@ -82,6 +92,25 @@ class Chain:
             self._cache["f64"] = Matrices(np.float64, 2.0 ** -53, 746.0, 38.0, self.lam,
                                           self.c, self.c_inv, self.c_abs, self.c_inv_abs)
         return self._cache["f64"]  # type: ignore[no-any-return]
+
+    def kernel_arrays(self) -> KernelArrays:
+        """C, |C| column-major and the columns' extents, for the compiled kernel (cached)."""
+        k = self._cache.get("kernel")
+        if k is None:
+            nz = self.c != 0.0
+            hi = np.array([int(np.flatnonzero(nz[:, j])[-1]) + 1 for j in range(self.size)],
+                          dtype=np.int64)
+            k = KernelArrays(np.ascontiguousarray(self.c.T), np.ascontiguousarray(self.c_abs.T),
+                             hi)
+            self._cache["kernel"] = k
+        return k  # type: ignore[no-any-return]
+
+    @property
+    def ones(self) -> FloatArray:
+        """A scale of 1 per nuclide (atoms out of the kernel)."""
+        if "ones" not in self._cache:
+            self._cache["ones"] = np.ones(self.size)
+        return self._cache["ones"]  # type: ignore[no-any-return]
 
     def extended(self) -> Matrices | None:
         """The same matrices in the platform's long double (x87 80-bit on x86-64: ~2000x

@@ -164,9 +164,9 @@ class Inventory:
     def activities_bq_at(self, times_s: Sequence[Duration] | npt.ArrayLike
                          ) -> tuple[list[str], FloatArray]:
         """Activities [Bq] at many times: (names, array of shape (n_times, n_nuclides))."""
-        names, atoms = self.atoms_at(times_s)
-        atoms *= self._chain.lam
-        return names, atoms
+        times = _times(times_s)
+        a = solve_atoms(self._chain, self._n0[None, :], times, scale=self._chain.lam)[0]
+        return list(self._chain.nuclides), a
 
     def cumulative_decays(self, t0: Duration, t1: Duration) -> dict[str, float]:
         """Number of decays of each nuclide between ``t0`` and ``t1`` after the reference."""
@@ -231,9 +231,7 @@ def batch_activities(parents: Sequence[str], initial_bq: npt.ArrayLike,
     n0 = np.zeros((a0.shape[0], chain.size))
     for j, nuc in enumerate(nucs):
         n0[:, chain.index[nuc.name]] = a0[:, j] / nuc.decay_constant_per_s
-    atoms = solve_atoms(chain, n0, times)
-    atoms *= chain.lam
-    return list(chain.nuclides), atoms
+    return list(chain.nuclides), solve_atoms(chain, n0, times, scale=chain.lam)
 
 
 # ---------------------------------------------------------------- single-nuclide helpers

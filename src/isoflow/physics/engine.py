@@ -21,18 +21,32 @@ on x86-64, ~2000x less rounding), and what even that cannot vouch for on the exa
 Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at -1) over a
 whole block of times are folded out of the products, which is exact and saves most of the
 work for long chains at long times; times are sorted into blocks so that this happens.
+
+The float64 pass has two implementations with the same forms, bounds and trust test: the
+compiled kernel ``_bateman.c`` (one fused pass per point, built by ``pip install``), used
+whenever it is importable, and the numpy blocks below, which remain the reference and the
+fallback (tests run both).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from isoflow.physics.chains import Chain, Matrices
 from isoflow.physics.exact import atoms_exact
+
+try:
+    from isoflow.physics import _bateman as _kernel_module
+except ImportError:  # pragma: no cover - built by pip install; numpy path otherwise
+    _kernel_module = None
+
+KERNEL = _kernel_module  # tests set it to None to exercise the numpy path
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -57,6 +71,26 @@ class EngineStats:
 
 
 STATS = EngineStats()
+
+
+@lru_cache(maxsize=4)
+def _underflow(dtype: Any) -> tuple[float, float, float]:
+    """(smallest normal, x beyond which exp(-x) is below it, smallest subnormal) of a
+    floating type: below the smallest normal, roundings are absolute (<= 1 subnormal)."""
+    info = np.finfo(dtype)
+    tiny = float(info.tiny) if dtype is np.float64 else info.tiny
+    return tiny, float(-np.log(info.tiny)), info.smallest_subnormal
+
+
+def _underflow_bound(chain: Chain, mx: Matrices, z: FloatArray, t_max: float) -> Any:
+    """What the bound needs for underflow: every rounding below the smallest normal is off by
+    up to a subnormal (a few per entry), and exp(-λt) below it has no relative accuracy
+    at all, so such terms are bounded by tiny·max|C_rk|·Σ_k z_k as a whole."""
+    tiny, exp_tiny, sub = _underflow(mx.dtype)
+    extra = 3 * (chain.size + 1) * sub
+    if float(np.max(chain.lam)) * t_max >= exp_tiny:
+        extra = extra + tiny * np.max(mx.c_abs, axis=1)[:, None] * z.sum(axis=0)
+    return extra
 
 
 def _gamma(chain: Chain, mx: Matrices, t_max: float) -> FloatArray:
@@ -87,9 +121,10 @@ def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
     return trusted
 
 
-def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool = False
-                ) -> FloatArray:
-    """Atoms of every chain nuclide for each inventory at each time.
+def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool = False,
+                scale: FloatArray | None = None) -> FloatArray:
+    """Atoms of every chain nuclide for each inventory at each time (times ``scale`` per
+    nuclide if given, e.g. λ for activities, at no extra pass).
 
     n0 : (m, n) initial atoms in chain order; times : (t,) [s], >= 0.
     Returns (m, t, n) float64.
@@ -104,7 +139,46 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
             for k in range(nt):
                 out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
         STATS.exact_points += m * nt
+    elif KERNEL is not None:
+        _solve_kernel(chain, n0, times, out, scale)
         return out
+    else:
+        _solve_numpy(chain, n0, times, out)
+    if scale is not None:
+        out *= scale
+    return out
+
+
+def _solve_kernel(chain: Chain, n0: FloatArray, times: FloatArray, out: FloatArray,
+                  scale: FloatArray | None) -> None:
+    """The compiled float64 pass (both forms per point, so no float64 retry), then the
+    long-double and exact retries of the points it could not vouch for."""
+    m, nt, n = out.shape
+    k = chain.kernel_arrays()
+    ok = np.empty(m * nt, dtype=np.uint8)
+    factor = chain.ones if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
+    bad = KERNEL.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi,
+                       (n + 4) * EPS, np.ascontiguousarray(n0, dtype=np.float64),
+                       np.ascontiguousarray(times, dtype=np.float64), factor, out, ok)
+    untrusted: list[tuple[int, int]] = []
+    if bad:
+        untrusted = [(int(p) // nt, int(p) % nt) for p in np.flatnonzero(ok == 0)]
+    retried = untrusted
+    left = _retry(chain, chain.extended(), n0, times, untrusted, out)
+    for i, j in left:
+        out[i, j] = atoms_exact(chain, n0[i], float(times[j]), FLOOR_REL)
+    if scale is not None:
+        for i, j in retried:
+            out[i, j] *= factor
+    STATS.float_points += m * nt - len(retried)
+    STATS.extended_points += len(retried) - len(left)
+    STATS.exact_points += len(left)
+
+
+def _solve_numpy(chain: Chain, n0: FloatArray, times: FloatArray, out: FloatArray) -> None:
+    """The numpy float64 pass in blocks, a float64 retry in tight blocks, then long double
+    and exact."""
+    m, nt, n = out.shape
     n0t = np.ascontiguousarray(n0.T)                 # (n, m): points along rows
     yt = chain.c_inv @ n0t                           # eigen-coordinates
     zt = 2.0 * (chain.c_inv_abs @ np.abs(n0t))       # bound on |y| + its rounding error
@@ -146,7 +220,6 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     STATS.float_points += m * nt - retried
     STATS.extended_points += retried - len(untrusted)
     STATS.exact_points += len(untrusted)
-    return out
 
 
 def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: FloatArray,
@@ -181,6 +254,7 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
         e = np.exp(nl[live_e])[:, None]
         v_e = c[:, live_e] @ (y[live_e] * e)
         b_e = c_abs[:, live_e] @ (gz[live_e] * e)
+    b_e += _underflow_bound(chain, mx, z, t_max)
     if isinstance(acc, slice) or acc.size:
         ca, caa = c[acc], c_abs[acc]
         if one_inventory:
@@ -195,7 +269,7 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
         if sat.any():  # saturated columns: expm1 = -1 exactly
             v_m -= ca[:, sat] @ y[sat]
             b_m += caa[:, sat] @ gz[sat]
-        b_m += 2 * mx.eps * np.abs(v_m)
+        b_m += 2 * mx.eps * np.abs(v_m) + 3 * (chain.size + 1) * _underflow(mx.dtype)[2]
         ve_acc, be_acc = v_e[acc], b_e[acc]  # views when acc is a slice
         use_m = b_m < be_acc
         np.copyto(ve_acc, v_m, where=use_m)
@@ -255,12 +329,16 @@ def _solve_one_scalar(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray
     m = [math.expm1(-lk * t) for lk in lam]
     yl, n0l = y.tolist(), n0.tolist()
     gz = [zk * g0 * (2.5 + 1.5 * lk * t) for zk, lk in zip(z.tolist(), lam, strict=True)]
-    # (float64 rounding, same bound as the array path)
+    # (float64 rounding, same bound as the array path, underflow included)
+    under = _underflow_bound(chain, chain.f64, z[:, None], t)
+    under_e = np.broadcast_to(under, (chain.size, 1))[:, 0].tolist()
+    under_m = 3 * (chain.size + 1) * _underflow(np.float64)[2]
     v: list[float] = []
     bounds: list[float] = []
     ok = True
     for j, row in enumerate(chain.sparse_rows()):
-        se = be = sm = bm = 0.0
+        se = sm = 0.0
+        be, bm = under_e[j], under_m
         for k, c, ca in row:
             cy, cg = c * yl[k], ca * gz[k]
             se += cy * e[k]
@@ -291,6 +369,8 @@ def solve_atoms_one(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray, 
         if scalar is not None:
             STATS.float_points += 1
             return np.array(scalar)
+    elif KERNEL is not None:
+        return solve_atoms(chain, n0[None, :], np.array([t]))[0, 0]  # type: ignore[no-any-return]
     else:
         v, ok = _solve_points(chain, chain.f64, n0[:, None], y[:, None], z[:, None],
                               np.array([t]), both_forms=True)

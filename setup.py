@@ -1,0 +1,10 @@
+"""Build of the one compiled part: the fused float64 Bateman kernel (see pyproject.toml for
+everything else). No -ffast-math: the engine's rounding bounds assume IEEE arithmetic."""
+
+from setuptools import Extension, setup
+
+setup(ext_modules=[Extension(
+    "isoflow.physics._bateman",
+    sources=["src/isoflow/physics/_bateman.c"],
+    extra_compile_args=["-O3", "-fno-math-errno", "-std=c11"],
+)])

@@ -1,0 +1,615 @@
+/* The float64 Bateman kernel of isoflow.physics.engine, fused into one pass per point.
+ *
+ * For every (inventory, time) point it evaluates, on the chain's eigen-decomposition
+ * A = C diag(-lambda) C^-1 (C unit lower triangular, columns in topological order):
+ *
+ *   exp form    N(t) = C (exp(-lambda t) .* y),          y = C^-1 N(0)
+ *   expm1 form  N(t) = N(0) + C (expm1(-lambda t) .* y)  (only where the exp form fails)
+ *
+ * each with the same rigorous rounding bound as the numpy path of engine.py (the product
+ * on absolute values, with gamma_k = g0 (2.5 + 1.5 lambda_k t) per column), keeps per
+ * entry the form with the smaller bound, and applies the engine's trust test:
+ *   v >= b / TRUST_REL for every nuclide, or the nuclide is insignificant
+ *   (|v| + b <= FLOOR_REL * min(total activity / lambda, total atoms)), then clamped >= 0.
+ * Points it cannot vouch for are flagged (ok[p] = 0) for the engine's long-double and exact
+ * retries. No transcendental is evaluated for a column whose exp(-lambda t) underflows, so
+ * long chains at long times cost only their live columns.
+ *
+ * Points are taken in blocks of times so that exp and expm1 run as vector loops over a
+ * block (exp_neg / expm1_neg below, Cody-Waite reduction and a Taylor polynomial), compiled
+ * for AVX-512, AVX2+FMA and baseline x86-64 and chosen at load time.
+ *
+ * Error budget. The engine's per-column factor gamma_k = (n + 4) eps (2.5 + 1.5 lambda_k t)
+ * on 2 |C^-1| |N(0)| leaves, after C's and C^-1's rounding, the products and the sums
+ * ((2n + 3) eps at most), at least 5 eps + 3 eps lambda t for the transcendental and its
+ * argument (lambda and lambda t each carry one rounding: 2 eps lambda t). exp_neg and
+ * expm1_neg are within 3 eps (1.5 ulp) of the true value (reduction 0.35 eps, polynomial
+ * truncation < 0.05 eps, Horner and scaling roundings; tests/physics/test_kernel.py checks
+ * them against the correctly rounded values on a dense sample, measured maximum ~1 ulp).
+ * exp(-x) below DBL_MIN (x >= 708.39) is taken as 0, and the bound gains
+ * DBL_MIN max_k |C_rk| sum_k z_k, which covers every such neglected term at once; every
+ * bound also gains 3 (n + 1) subnormals, since roundings below DBL_MIN are absolute.
+ * No -ffast-math: the bound assumes IEEE arithmetic; an FMA only removes a rounding.
+ *
+ * Only the CPython buffer protocol is used (no numpy headers); the engine passes C-contiguous
+ * float64 arrays and checks shapes, and the kernel re-checks the byte sizes.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TRUST_REL 1e-9
+#define FLOOR_REL 1e-15
+#define EPS 0x1p-53
+#define EXP_TINY 708.39      /* exp(-x) < DBL_MIN beyond this: taken as 0, see the budget */
+#define EXPM1_SATURATES 38.0 /* expm1(-x) is -1 to within 0.3 eps beyond this */
+#define BLOCK 64             /* times per block: n x BLOCK doubles x 3 stay in L1/L2 */
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", \
+                                                   "default")))
+#else
+#define VECTOR_CLONES
+#endif
+/* the block functions are inlined into each clone of solve_all, so they vectorise for it */
+#define INLINE static inline __attribute__((always_inline))
+
+static const double INV_LN2 = 0x1.71547652b82fep0;
+static const double LN2_HI = 0x1.62e42fee00000p-1;  /* 32 bits: k * LN2_HI is exact */
+static const double LN2_LO = 0x1.a39ef35793c76p-33;
+static const double SHIFTER = 0x1.8p52;            /* x + SHIFTER rounds x to an integer */
+
+static inline uint64_t bits_of(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+static inline double double_of(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+
+/* Taylor coefficients 1/j! for exp(r) and expm1(r), |r| <= ln2/2 (term 14 < 4e-18 relative) */
+#define TAYLOR(r) (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * ( \
+    1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 \
+    + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0 + r * ( \
+    1.0 / 87178291200.0))))))))))))))
+
+/* e[j] = exp(-x[j]) for x[j] >= 0 (0 below DBL_MIN) */
+INLINE void exp_neg_loop(const double *restrict x, double *restrict e, Py_ssize_t count)
+{
+    for (Py_ssize_t j = 0; j < count; j++) {
+        double xj = x[j] < EXP_TINY ? x[j] : EXP_TINY;
+        double kt = xj * INV_LN2 + SHIFTER;
+        double k = kt - SHIFTER;                       /* round(x / ln2), 0..1022 */
+        double r = (k * LN2_HI - xj) + k * LN2_LO;     /* exp(-x) = 2^-k exp(r) */
+        double p = 1.0 + r * TAYLOR(r);
+        double scale = double_of((uint64_t)(1023 + bits_of(SHIFTER) - bits_of(kt)) << 52);
+        e[j] = x[j] < EXP_TINY ? p * scale : 0.0;
+    }
+}
+
+/* m[j] = expm1(-x[j]) for x[j] >= 0 */
+INLINE void expm1_neg_loop(const double *restrict x, double *restrict m,
+                                  Py_ssize_t count)
+{
+    for (Py_ssize_t j = 0; j < count; j++) {
+        double xj = x[j] < EXPM1_SATURATES ? x[j] : EXPM1_SATURATES;
+        double kt = xj * INV_LN2 + SHIFTER;
+        double k = kt - SHIFTER;                       /* 0..55 */
+        double r = (k * LN2_HI - xj) + k * LN2_LO;
+        double q = r * TAYLOR(r);                      /* expm1(r) */
+        double scale = double_of((uint64_t)(1023 + bits_of(SHIFTER) - bits_of(kt)) << 52);
+        double v = scale * q + (scale - 1.0);          /* 2^-k (q + 1) - 1: one rounding */
+        m[j] = x[j] < EXPM1_SATURATES ? v : -1.0;
+    }
+}
+
+VECTOR_CLONES static void exp_neg(const double *x, double *e, Py_ssize_t count)
+{
+    exp_neg_loop(x, e, count);
+}
+
+VECTOR_CLONES static void expm1_neg(const double *x, double *m, Py_ssize_t count)
+{
+    expm1_neg_loop(x, m, count);
+}
+
+typedef struct {
+    Py_ssize_t n;
+    const double *lam, *ct, *cat, *cinv, *cinv_abs; /* ct/cat: C and |C| column-major */
+    const Py_ssize_t *hi;                            /* column k is zero below row hi[k] */
+    const double *cmax;                              /* max_k |C_rk| per row */
+    double g0;
+    double sub_abs;  /* roundings below DBL_MIN are absolute: 3 (n + 1) subnormals */
+} chain_t;
+
+/* A block of up to BLOCK points, every array laid out [nuclide * width + point] so that the
+ * inner loops run along points (vector lanes). */
+typedef struct {
+    Py_ssize_t width, count;  /* points the arrays hold (<= BLOCK), points in this block */
+    double *x, *e, *m, *y, *z, *n0, *v, *b, *vm, *bm;  /* n x BLOCK each */
+    double *w, *g, *s, *fail;                           /* BLOCK each */
+    double *sv, *sb;                                    /* n each */
+    uint8_t *at_zero;                                   /* BLOCK: point j is at t = 0 */
+    uint8_t *kind, *use_e, *use_m, *row_fail;           /* n each */
+    int one_inventory;  /* y, z and n0 are the same at every point */
+    int any_tiny;       /* some exp(-x) of the block is below DBL_MIN */
+} block_t;
+
+#define AT(arr, k) ((arr) + (k) * bk->width)  /* row k of a block array */
+
+/* y = C^-1 n0, z = 2 |C^-1| |n0| (|y| plus its own rounding), for every point of the block */
+INLINE void eigen_coordinates(const chain_t *ch, block_t *bk)
+{
+    Py_ssize_t n = ch->n, c = bk->count;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double *y = AT(bk->y, k), *z = AT(bk->z, k);
+        memset(y, 0, c * sizeof(double));
+        memset(z, 0, c * sizeof(double));
+        for (Py_ssize_t i = 0; i <= k; i++) {  /* C^-1 is lower triangular too */
+            double ci = ch->cinv[k * n + i], cia = ch->cinv_abs[k * n + i];
+            if (ci == 0.0)
+                continue;
+            const double *n0 = AT(bk->n0, i);
+            for (Py_ssize_t j = 0; j < c; j++) {
+                y[j] += ci * n0[j];
+                z[j] += cia * fabs(n0[j]);
+            }
+        }
+        for (Py_ssize_t j = 0; j < c; j++)
+            z[j] *= 2.0;
+    }
+}
+
+INLINE int all_rows_off(const uint8_t *rows, Py_ssize_t n)
+{
+    for (Py_ssize_t r = 0; r < n; r++)
+        if (rows[r])
+            return 0;
+    return 1;
+}
+
+/* column kinds within a block */
+enum { LIVE = 0, DEAD = 1, SATURATED = 2, STABLE = 3 };
+
+/* v += C[:, k] w, b += |C[:, k]| g along the block, on the rows of the mask */
+INLINE void add_column(const chain_t *ch, const block_t *bk, const uint8_t *rows, Py_ssize_t k,
+                       const double *w, const double *g, double *v, double *b)
+{
+    Py_ssize_t c = bk->count;
+    Py_ssize_t n = ch->n;
+    for (Py_ssize_t r = k; r < ch->hi[k]; r++) {
+        double cr = ch->ct[k * n + r], car = ch->cat[k * n + r];
+        if (cr == 0.0 || !rows[r])
+            continue;
+        double *vr = AT(v, r), *br = AT(b, r);
+        for (Py_ssize_t j = 0; j < c; j++) {
+            vr[j] += cr * w[j];
+            br[j] += car * g[j];
+        }
+    }
+}
+
+/* exp form on the rows of the mask: v = C (e .* y), b = |C| (z .* gamma(x) .* e) with
+ * gamma = g0 (2.5 + 1.5 x), plus the underflow term where exp(-x) was taken as 0 */
+INLINE void product_exp(const chain_t *ch, block_t *bk, const uint8_t *rows, double *v,
+                        double *b)
+{
+    Py_ssize_t n = ch->n, c = bk->count, k, r, j;
+    for (r = 0; r < n; r++) {
+        if (!rows[r])
+            continue;
+        memset(AT(v, r), 0, c * sizeof(double));
+        if (bk->any_tiny)  /* DBL_MIN max_k|C_rk| sum_k z_k covers every neglected term */
+            for (j = 0; j < c; j++)
+                AT(b, r)[j] = DBL_MIN * ch->cmax[r] * bk->s[j] + ch->sub_abs;
+        else
+            for (j = 0; j < c; j++)
+                AT(b, r)[j] = ch->sub_abs;
+    }
+    for (k = 0; k < n; k++) {
+        if (bk->kind[k] == DEAD)
+            continue;
+        const double *e = AT(bk->e, k), *x = AT(bk->x, k), *y = AT(bk->y, k),
+                     *z = AT(bk->z, k);
+        for (j = 0; j < c; j++) {
+            bk->w[j] = y[j] * e[j];
+            bk->g[j] = z[j] * (ch->g0 * (2.5 + 1.5 * x[j])) * e[j];
+        }
+        add_column(ch, bk, rows, k, bk->w, bk->g, v, b);
+    }
+}
+
+/* expm1 form on the rows of the mask: v = n0 + C (m .* y), b = |C| (z .* gamma1(x) .* |m|)
+ * + 2 eps |v|. The argument's rounding moves m by at most 2 eps |m| (x e^-x <= 1 - e^-x),
+ * so gamma1 = g0 (2.5 + 1.5 min(x, 1)). Saturated and dead columns have m = -1; for one
+ * inventory (y, z the same at every point) they are summed once per block. */
+INLINE void product_expm1(const chain_t *ch, block_t *bk, const uint8_t *rows, double *v,
+                          double *b)
+{
+    Py_ssize_t n = ch->n, c = bk->count, k, r, j;
+    double *sv = bk->sv, *sb = bk->sb;
+    int any_saturated = 0;
+    for (r = 0; r < n; r++) {
+        if (!rows[r])
+            continue;
+        memcpy(AT(v, r), AT(bk->n0, r), c * sizeof(double));
+        for (j = 0; j < c; j++)
+            AT(b, r)[j] = ch->sub_abs;
+        sv[r] = sb[r] = 0.0;
+    }
+    for (k = 0; k < n; k++) {
+        const double *m = AT(bk->m, k), *x = AT(bk->x, k), *y = AT(bk->y, k),
+                     *z = AT(bk->z, k);
+        if (bk->kind[k] == STABLE)
+            continue;
+        int saturated = bk->kind[k] == SATURATED || bk->kind[k] == DEAD;
+        if (saturated && bk->one_inventory) {
+            for (r = k; r < ch->hi[k]; r++) {
+                if (!rows[r])
+                    continue;
+                sv[r] -= ch->ct[k * n + r] * y[0];
+                sb[r] += ch->cat[k * n + r] * (z[0] * (4.0 * ch->g0));
+            }
+            any_saturated = 1;
+            continue;
+        }
+        for (j = 0; j < c; j++) {
+            double xm = x[j] < 1.0 ? x[j] : 1.0, mj = saturated ? -1.0 : m[j];
+            bk->w[j] = y[j] * mj;
+            bk->g[j] = -z[j] * (ch->g0 * (2.5 + 1.5 * xm)) * mj;  /* m <= 0 */
+        }
+        add_column(ch, bk, rows, k, bk->w, bk->g, v, b);
+    }
+    for (r = 0; r < n; r++) {
+        if (!rows[r])
+            continue;
+        double *vr = AT(v, r), *br = AT(b, r), s_v = any_saturated ? sv[r] : 0.0,
+               s_b = any_saturated ? sb[r] : 0.0;
+        for (j = 0; j < c; j++) {
+            vr[j] += s_v;
+            br[j] += s_b + 2.0 * EPS * fabs(vr[j]);
+        }
+    }
+}
+
+/* The other form on the rows of the mask: keep, entry by entry, the smaller bound. */
+INLINE void keep_better(const chain_t *ch, block_t *bk, const uint8_t *rows)
+{
+    for (Py_ssize_t r = 0; r < ch->n; r++) {
+        if (!rows[r])
+            continue;
+        double *v = AT(bk->v, r), *b = AT(bk->b, r);
+        const double *v2 = AT(bk->vm, r), *b2 = AT(bk->bm, r);
+        for (Py_ssize_t j = 0; j < bk->count; j++) {
+            int better = b2[j] < b[j];
+            v[j] = better ? v2[j] : v[j];
+            b[j] = better ? b2[j] : b[j];
+        }
+    }
+}
+
+/* fail[j] > 0: some nuclide of point j is not vouched for by its bound (NaN fails too);
+ * row_fail[r]: nuclide r fails somewhere in the block. Returns whether anything failed. */
+INLINE int mark_failures(const chain_t *ch, block_t *bk)
+{
+    Py_ssize_t c = bk->count;
+    int any = 0;
+    memset(bk->fail, 0, c * sizeof(double));
+    for (Py_ssize_t r = 0; r < ch->n; r++) {
+        const double *v = AT(bk->v, r), *b = AT(bk->b, r);
+        double row = 0.0;
+        for (Py_ssize_t j = 0; j < c; j++) {
+            double f = v[j] >= b[j] * (1.0 / TRUST_REL) ? 0.0 : 1.0;
+            bk->fail[j] += f;
+            row += f;
+        }
+        bk->row_fail[r] = row > 0.0;
+        any |= row > 0.0;
+    }
+    return any;
+}
+
+/* Last chance for a failing point: insignificant nuclides are reported to FLOOR_REL of the
+ * point's totals (and clamped >= 0). Returns 1 if the point is trusted after all. */
+INLINE int insignificant_ok(const chain_t *ch, block_t *bk, Py_ssize_t j)
+{
+    Py_ssize_t n = ch->n, r;
+    double tot_atoms = 0.0, tot_act = 0.0;
+    for (r = 0; r < n; r++) {
+        double a = fabs(AT(bk->v, r)[j]);
+        tot_atoms += a;
+        tot_act += ch->lam[r] * a;
+    }
+    for (r = 0; r < n; r++) {
+        double v = AT(bk->v, r)[j], b = AT(bk->b, r)[j];
+        if (v >= b * (1.0 / TRUST_REL))
+            continue;
+        double equiv = ch->lam[r] > 0.0 ? tot_act / ch->lam[r] : INFINITY;
+        double floor_ = FLOOR_REL * (equiv < tot_atoms ? equiv : tot_atoms);
+        if (!(fabs(v) + b <= floor_))
+            return 0;
+    }
+    for (r = 0; r < n; r++)
+        if (AT(bk->v, r)[j] < 0.0)
+            AT(bk->v, r)[j] = 0.0;
+    return 1;
+}
+
+/* One block (x, y, z, n0 filled; times within [tmin, tmax]): each nuclide first in the form
+ * expected to suit it (expm1 for nuclides slow over the block: lambda tmax <= 1), the other
+ * form only for nuclides that fail somewhere in the block, keeping the smaller bound; then
+ * the trust test. Point j goes to out + j * stride, its flag to ok[j * ok_stride].
+ * Returns the number of untrusted points. */
+INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double tmax,
+                             double *out, Py_ssize_t stride, uint8_t *ok, Py_ssize_t ok_stride,
+                             const double *scale)
+{
+    Py_ssize_t n = ch->n, c = bk->count, r, j, k;
+    int any_m = 0, m_ready = 0;
+    bk->any_tiny = 0;
+    for (k = 0; k < n; k++) {  /* x = lambda t is monotone in t: its range from the times' */
+        double xmin = ch->lam[k] * tmin, xmax = ch->lam[k] * tmax, *e = AT(bk->e, k);
+        bk->kind[k] = ch->lam[k] == 0.0 ? STABLE : xmin >= EXP_TINY ? DEAD
+                    : xmin >= EXPM1_SATURATES ? SATURATED : LIVE;
+        bk->any_tiny |= xmax >= EXP_TINY;
+        if (bk->kind[k] == STABLE)
+            for (j = 0; j < c; j++)
+                e[j] = 1.0;
+        else if (bk->kind[k] != DEAD)
+            exp_neg_loop(AT(bk->x, k), e, c);
+    }
+    if (bk->any_tiny) {
+        memset(bk->s, 0, c * sizeof(double));
+        for (k = 0; k < n; k++)
+            for (j = 0; j < c; j++)
+                bk->s[j] += AT(bk->z, k)[j];
+    }
+    for (r = 0; r < n; r++) {
+        bk->use_m[r] = ch->lam[r] * tmax <= 1.0;
+        bk->use_e[r] = !bk->use_m[r];
+        any_m |= bk->use_m[r];
+    }
+    if (any_m) {
+        for (k = 0; k < n; k++)
+            if (bk->kind[k] == LIVE)
+                expm1_neg_loop(AT(bk->x, k), AT(bk->m, k), c);
+        m_ready = 1;
+        product_expm1(ch, bk, bk->use_m, bk->v, bk->b);
+    }
+    if (!all_rows_off(bk->use_e, n))
+        product_exp(ch, bk, bk->use_e, bk->v, bk->b);
+    if (mark_failures(ch, bk)) {  /* the other form for the nuclides that failed */
+        for (r = 0; r < n; r++) {
+            bk->use_m[r] = bk->row_fail[r] && !bk->use_m[r];
+            bk->use_e[r] = bk->row_fail[r] && !bk->use_e[r];
+        }
+        if (!all_rows_off(bk->use_e, n)) {
+            product_exp(ch, bk, bk->use_e, bk->vm, bk->bm);
+            keep_better(ch, bk, bk->use_e);
+        }
+        if (!all_rows_off(bk->use_m, n)) {
+            if (!m_ready)
+                for (k = 0; k < n; k++)
+                    if (bk->kind[k] == LIVE)
+                        expm1_neg_loop(AT(bk->x, k), AT(bk->m, k), c);
+            product_expm1(ch, bk, bk->use_m, bk->vm, bk->bm);
+            keep_better(ch, bk, bk->use_m);
+        }
+        mark_failures(ch, bk);
+    }
+    long long untrusted = 0;
+    for (j = 0; j < c; j++) {
+        double *o = out + j * stride;
+        int good = 1;
+        if (bk->at_zero[j]) {  /* N(0) is the input itself, exactly */
+            for (r = 0; r < n; r++)
+                AT(bk->v, r)[j] = AT(bk->n0, r)[j];
+        } else if (bk->fail[j] > 0.0) {
+            good = insignificant_ok(ch, bk, j);
+        }
+        ok[j * ok_stride] = (uint8_t)good;
+        untrusted += !good;
+        if (good)
+            for (r = 0; r < n; r++)
+                o[r] = AT(bk->v, r)[j] * scale[r];
+    }
+    return untrusted;
+}
+
+/* Every point of n0 (m, n) x times (nt,); returns the number of untrusted points. */
+VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py_ssize_t m,
+                                         const double *times, Py_ssize_t nt,
+                                         const double *scale, double *out, uint8_t *ok,
+                                         block_t *bk)
+{
+    Py_ssize_t n = ch->n, k, j, r;
+    long long untrusted = 0;
+    if (nt >= m) {  /* inventory by inventory, its times in blocks */
+        bk->one_inventory = 1;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            for (Py_ssize_t t0 = 0; t0 < nt; t0 += BLOCK) {
+                Py_ssize_t c = nt - t0 < BLOCK ? nt - t0 : BLOCK;
+                bk->count = c;
+                for (r = 0; r < n; r++)
+                    for (j = 0; j < c; j++)
+                        AT(bk->n0, r)[j] = n0[i * n + r];
+                if (t0 == 0)
+                    eigen_coordinates(ch, bk);  /* the same for every block */
+                for (k = 0; k < n; k++)
+                    for (j = 0; j < c; j++)
+                        AT(bk->x, k)[j] = ch->lam[k] * times[t0 + j];
+                for (j = 0; j < c; j++)
+                    bk->at_zero[j] = times[t0 + j] == 0.0;
+                double tmin = times[t0], tmax = times[t0];
+                for (j = 1; j < c; j++) {
+                    tmin = times[t0 + j] < tmin ? times[t0 + j] : tmin;
+                    tmax = times[t0 + j] > tmax ? times[t0 + j] : tmax;
+                }
+                untrusted += solve_block(ch, bk, tmin, tmax, out + (i * nt + t0) * n, n,
+                                         ok + i * nt + t0, 1, scale);
+            }
+        }
+    } else {  /* time by time, every inventory at it in blocks */
+        bk->one_inventory = 0;
+        for (Py_ssize_t tk = 0; tk < nt; tk++) {
+            for (Py_ssize_t i0 = 0; i0 < m; i0 += BLOCK) {
+                Py_ssize_t c = m - i0 < BLOCK ? m - i0 : BLOCK;
+                bk->count = c;
+                for (r = 0; r < n; r++)
+                    for (j = 0; j < c; j++)
+                        AT(bk->n0, r)[j] = n0[(i0 + j) * n + r];
+                eigen_coordinates(ch, bk);
+                for (k = 0; k < n; k++)
+                    for (j = 0; j < c; j++)
+                        AT(bk->x, k)[j] = ch->lam[k] * times[tk];
+                memset(bk->at_zero, times[tk] == 0.0, c);
+                untrusted += solve_block(ch, bk, times[tk], times[tk], out + (i0 * nt + tk) * n,
+                                         nt * n,
+                                         ok + i0 * nt + tk, nt, scale);
+            }
+        }
+    }
+    return untrusted;
+}
+
+static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t n_items, Py_ssize_t itemsize,
+                   int writable, const char *name)
+{
+    int flags = PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) < 0)
+        return -1;
+    if (n_items >= 0 && view->len != n_items * itemsize) {
+        PyErr_Format(PyExc_ValueError, "_bateman: %s has %zd bytes, expected %zd", name,
+                     view->len, n_items * itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static const char *const ARG_NAMES[11] = {"lam", "ct", "cat", "cinv", "cinv_abs", "hi", "n0",
+                                          "times", "scale", "out", "ok"};
+
+/* solve(lam, ct, cat, cinv, cinv_abs, hi, g0, n0, times, scale, out, ok) -> untrusted count
+ *   lam (n,), ct/cat (n*n, C and |C| column-major), cinv/cinv_abs (n*n row-major),
+ *   hi (n,) int64, n0 (m, n), times (nt,), scale (n,), out (m, nt, n), ok (m*nt,) uint8 */
+static PyObject *solve(PyObject *self, PyObject *args)
+{
+    PyObject *o[11];
+    double g0;
+    if (!PyArg_ParseTuple(args, "OOOOOOdOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &g0,
+                          &o[6], &o[7], &o[8], &o[9], &o[10]))
+        return NULL;
+    Py_buffer views[11];
+    int got = 0;
+    PyObject *result = NULL;
+    Py_ssize_t sizes[11] = {-1, 0, 0, 0, 0, 0, -1, -1, 0, 0, 0};
+    Py_ssize_t n = 0, m = 0, nt = 0;
+    for (; got < 11; got++) {
+        if (got == 1) {
+            n = views[0].len / 8;
+            Py_ssize_t fill[5] = {n * n, n * n, n * n, n * n, n};
+            memcpy(sizes + 1, fill, sizeof fill);
+        }
+        if (got == 8) {
+            m = n ? views[6].len / 8 / n : 0;
+            nt = views[7].len / 8;
+            if (m * n * 8 != views[6].len) {
+                PyErr_SetString(PyExc_ValueError, "_bateman: n0 is not (m, n)");
+                goto done;
+            }
+            sizes[8] = n;
+            sizes[9] = m * nt * n;
+            sizes[10] = m * nt;
+        }
+        if (get_buf(o[got], &views[got], sizes[got], got == 10 ? 1 : 8, got >= 9,
+                    ARG_NAMES[got]) < 0)
+            goto done;
+    }
+    /* work space: doubles (10 arrays of n x BLOCK, 4 of BLOCK, sv, sb, cmax), then bytes
+     * (at_zero: BLOCK; kind, use_e, use_m, row_fail: n) */
+    Py_ssize_t width = nt >= m ? nt : m;
+    width = width < BLOCK ? width : BLOCK;
+    size_t doubles = (size_t)(10 * n * width + 4 * width + 3 * n);
+    double *buf = calloc(doubles * sizeof(double) + width + 4 * n, 1);
+    if (!buf) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    block_t bk = {0};
+    bk.width = width;
+    double *a = buf;
+    double **arrays[10] = {&bk.x, &bk.e, &bk.m, &bk.y, &bk.z, &bk.n0, &bk.v, &bk.b, &bk.vm,
+                           &bk.bm};
+    for (int q = 0; q < 10; q++, a += n * width)
+        *arrays[q] = a;
+    bk.w = a;
+    bk.g = a + width;
+    bk.s = a + 2 * width;
+    bk.fail = a + 3 * width;
+    bk.sv = a + 4 * width;
+    bk.sb = bk.sv + n;
+    double *cmax = bk.sb + n;
+    bk.at_zero = (uint8_t *)(buf + doubles);
+    bk.kind = bk.at_zero + width;
+    bk.use_e = bk.kind + n;
+    bk.use_m = bk.use_e + n;
+    bk.row_fail = bk.use_m + n;
+    const double *cat = views[2].buf;
+    for (Py_ssize_t k = 0; k < n; k++)
+        for (Py_ssize_t r = 0; r < n; r++)
+            cmax[r] = cat[k * n + r] > cmax[r] ? cat[k * n + r] : cmax[r];
+    chain_t ch = {n, views[0].buf, views[1].buf, views[2].buf, views[3].buf, views[4].buf,
+                  views[5].buf, cmax, g0, 3.0 * (double)(n + 1) * 0x1p-1074};
+    long long untrusted;
+    Py_BEGIN_ALLOW_THREADS
+    untrusted = solve_all(&ch, views[6].buf, m, views[7].buf, nt, views[8].buf, views[9].buf,
+                          views[10].buf, &bk);
+    Py_END_ALLOW_THREADS
+    free(buf);
+    result = PyLong_FromLongLong(untrusted);
+done:
+    for (int j = 0; j < got; j++)
+        PyBuffer_Release(&views[j]);
+    return result;
+}
+
+/* exp_neg(x, out) / expm1_neg(x, out): the kernel's own exp(-x) and expm1(-x), for tests */
+static PyObject *vector_fn(PyObject *args, void (*fn)(const double *, double *, Py_ssize_t))
+{
+    PyObject *ox, *oo;
+    Py_buffer vx, vo;
+    if (!PyArg_ParseTuple(args, "OO", &ox, &oo))
+        return NULL;
+    if (get_buf(ox, &vx, -1, 8, 0, "x") < 0)
+        return NULL;
+    if (get_buf(oo, &vo, vx.len / 8, 8, 1, "out") < 0) {
+        PyBuffer_Release(&vx);
+        return NULL;
+    }
+    fn(vx.buf, vo.buf, vx.len / 8);
+    PyBuffer_Release(&vx);
+    PyBuffer_Release(&vo);
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_exp_neg(PyObject *self, PyObject *args) { return vector_fn(args, exp_neg); }
+static PyObject *py_expm1_neg(PyObject *self, PyObject *args)
+{
+    return vector_fn(args, expm1_neg);
+}
+
+static PyMethodDef methods[] = {
+    {"solve", solve, METH_VARARGS,
+     "solve(lam, ct, cat, cinv, cinv_abs, hi, g0, n0, times, scale, out, ok) -> untrusted"},
+    {"exp_neg", py_exp_neg, METH_VARARGS, "exp_neg(x, out): out = exp(-x), x >= 0"},
+    {"expm1_neg", py_expm1_neg, METH_VARARGS, "expm1_neg(x, out): out = expm1(-x), x >= 0"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_bateman",
+    "Fused float64 Bateman kernel with rigorous bounds (see isoflow.physics.engine).", -1,
+    methods,
+};
+
+PyMODINIT_FUNC PyInit__bateman(void) { return PyModule_Create(&module); }
