@@ -103,7 +103,7 @@ class Chain:
             k = KernelArrays(np.ascontiguousarray(self.c.T), np.ascontiguousarray(self.c_abs.T),
                              hi)
             self._cache["kernel"] = k
-        return k  # type: ignore[no-any-return]
+        return k
 
     @property
     def ones(self) -> FloatArray:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -41,12 +42,11 @@ import numpy.typing as npt
 from isoflow.physics.chains import Chain, Matrices
 from isoflow.physics.exact import atoms_exact
 
+KERNEL: ModuleType | None  # the compiled kernel; tests set it to None for the numpy path
 try:
-    from isoflow.physics import _bateman as _kernel_module
+    from isoflow.physics import _bateman as KERNEL
 except ImportError:  # pragma: no cover - built by pip install; numpy path otherwise
-    _kernel_module = None
-
-KERNEL = _kernel_module  # tests set it to None to exercise the numpy path
+    KERNEL = None
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -140,7 +140,7 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
                 out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
         STATS.exact_points += m * nt
     elif KERNEL is not None:
-        _solve_kernel(chain, n0, times, out, scale)
+        _solve_kernel(KERNEL, chain, n0, times, out, scale)
         return out
     else:
         _solve_numpy(chain, n0, times, out)
@@ -149,15 +149,15 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     return out
 
 
-def _solve_kernel(chain: Chain, n0: FloatArray, times: FloatArray, out: FloatArray,
-                  scale: FloatArray | None) -> None:
-    """The compiled float64 pass (both forms per point, so no float64 retry), then the
+def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray, times: FloatArray,
+                  out: FloatArray, scale: FloatArray | None) -> None:
+    """The compiled float64 pass (both forms where needed, so no float64 retry), then the
     long-double and exact retries of the points it could not vouch for."""
     m, nt, n = out.shape
     k = chain.kernel_arrays()
     ok = np.empty(m * nt, dtype=np.uint8)
     factor = chain.ones if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
-    bad = KERNEL.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi,
+    bad = kernel.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi,
                        (n + 4) * EPS, np.ascontiguousarray(n0, dtype=np.float64),
                        np.ascontiguousarray(times, dtype=np.float64), factor, out, ok)
     untrusted: list[tuple[int, int]] = []
