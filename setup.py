@@ -1,5 +1,6 @@
 """Build of the one compiled part: the fused float64 Bateman kernel (see pyproject.toml for
-everything else). No -ffast-math: the engine's rounding bounds assume IEEE arithmetic."""
+everything else). No -ffast-math: the engine's rounding bounds assume IEEE arithmetic; FMA
+contraction is allowed (it only removes roundings)."""
 
 from setuptools import Extension, setup
 

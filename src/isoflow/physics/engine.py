@@ -153,26 +153,26 @@ def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray, times: Float
                   out: FloatArray, scale: FloatArray | None) -> None:
     """The compiled float64 pass (both forms where needed, so no float64 retry), then the
     long-double and exact retries of the points it could not vouch for."""
-    m, nt, n = out.shape
+    m, nt, _ = out.shape
     k = chain.kernel_arrays()
     ok = np.empty(m * nt, dtype=np.uint8)
     factor = chain.ones if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
-    bad = kernel.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi,
-                       (n + 4) * EPS, np.ascontiguousarray(n0, dtype=np.float64),
-                       np.ascontiguousarray(times, dtype=np.float64), factor, out, ok)
-    untrusted: list[tuple[int, int]] = []
+    n0c = np.ascontiguousarray(n0, dtype=np.float64)
+    tc = np.ascontiguousarray(times, dtype=np.float64)
+    bad = kernel.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi, EPS, n0c,
+                       tc, factor, out, ok)
+    retried = left = bad
     if bad:
-        untrusted = [(int(p) // nt, int(p) % nt) for p in np.flatnonzero(ok == 0)]
-    retried = untrusted
-    left = _retry(chain, chain.extended(), n0, times, untrusted, out)
-    for i, j in left:
-        out[i, j] = atoms_exact(chain, n0[i], float(times[j]), FLOOR_REL)
-    if scale is not None:
-        for i, j in retried:
-            out[i, j] *= factor
-    STATS.float_points += m * nt - len(retried)
-    STATS.extended_points += len(retried) - len(left)
-    STATS.exact_points += len(left)
+        ext = chain.extended()
+        if ext is not None:  # the long-double retry, also compiled
+            points = np.flatnonzero(ok == 0).astype(np.int64)
+            left = kernel.solve_ld(ext.lam, ext.c, ext.c_inv, n0c, tc, points, factor, out, ok)
+        for p in np.flatnonzero(ok == 0).tolist() if left else ():
+            i, j = divmod(p, nt)
+            out[i, j] = atoms_exact(chain, n0[i], float(times[j]), FLOOR_REL) * factor
+    STATS.float_points += m * nt - retried
+    STATS.extended_points += retried - left
+    STATS.exact_points += left
 
 
 def _solve_numpy(chain: Chain, n0: FloatArray, times: FloatArray, out: FloatArray) -> None:
@@ -244,11 +244,13 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
     sat = lam * t_min >= mx.expm1_saturates
     live_m = _columns(~sat)
     one_inventory = y.shape[1] == 1 and t.size > 1
-    if one_inventory:  # one inventory, many times
+    if one_inventory:  # one inventory, many times: the bound's factor point by point
         nlt = np.multiply.outer(-lam, t)         # (n, r)
+        g0 = (chain.size + 4) * mx.eps
+        gpt = g0 * (2.5 - 1.5 * nlt)             # γ_k(t_j) = g0 (2.5 + 1.5 λ_k t_j)
         e = np.exp(nlt[live_e])
         v_e = (c[:, live_e] * y[live_e, 0]) @ e
-        b_e = (c_abs[:, live_e] * gz[live_e, 0]) @ e
+        b_e = (c_abs[:, live_e] * z[live_e, 0]) @ (gpt[live_e] * e)
     else:  # many inventories, one time
         nl = -lam * t[0]
         e = np.exp(nl[live_e])[:, None]
@@ -260,7 +262,7 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
         if one_inventory:
             mt = np.expm1(nlt[live_m])  # <= 0: |mt| = -mt, folded into the matrix
             v_m = (ca[:, live_m] * y[live_m, 0]) @ mt
-            b_m = (caa[:, live_m] * -gz[live_m, 0]) @ mt
+            b_m = (caa[:, live_m] * -z[live_m, 0]) @ (gpt[live_m] * mt)
         else:
             mt = np.expm1(nl[live_m])[:, None]
             v_m = ca[:, live_m] @ (y[live_m] * mt)
@@ -268,7 +270,8 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
         v_m += n0[acc]
         if sat.any():  # saturated columns: expm1 = -1 exactly
             v_m -= ca[:, sat] @ y[sat]
-            b_m += caa[:, sat] @ gz[sat]
+            b_m += ((caa[:, sat] * z[sat, 0]) @ gpt[sat] if one_inventory
+                    else caa[:, sat] @ gz[sat])
         b_m += 2 * mx.eps * np.abs(v_m) + 3 * (chain.size + 1) * _underflow(mx.dtype)[2]
         ve_acc, be_acc = v_e[acc], b_e[acc]  # views when acc is a slice
         use_m = b_m < be_acc
@@ -285,8 +288,8 @@ def _solve_points(chain: Chain, mx: Matrices, n0: FloatArray, y: FloatArray, z: 
 
 def _retry(chain: Chain, mx: Matrices | None, n0: FloatArray, times: FloatArray,
            points: list[tuple[int, int]], out: FloatArray) -> list[tuple[int, int]]:
-    """Recompute untrusted (inventory, time) points with both forms on every nuclide and
-    blocks narrow in time, in the floating type of ``mx``; return those still untrusted."""
+    """Recompute untrusted (inventory, time) points with both forms on every nuclide in the
+    floating type of ``mx`` (bounds point by point); return those still untrusted."""
     if mx is None or not points:
         return points
     by_inventory: dict[int, list[int]] = {}
@@ -297,15 +300,12 @@ def _retry(chain: Chain, mx: Matrices | None, n0: FloatArray, times: FloatArray,
         n0l = n0[i].astype(mx.dtype)[:, None]
         yl = mx.c_inv @ n0l
         zl = 2 * (mx.c_inv_abs @ np.abs(n0l))
-        ks_arr = np.array(ks)
-        # the bound's λ-rounding term uses the block's largest time: keep blocks within a
-        # factor of 4 in time so that it stays tight for every point
-        octave = np.floor(np.log2(np.maximum(times[ks_arr], 1e-300)) / 2)
-        for key in np.unique(octave):
-            idx = ks_arr[octave == key]
-            v, ok = _solve_points(chain, mx, n0l, yl, zl, times[idx], both_forms=True)
-            out[i, idx[ok]] = v[:, ok].T.astype(np.float64, copy=False)
-            left.extend((i, int(k)) for k in idx[~ok])
+        idx = np.array(ks)
+        if idx.size == 1:  # the many-times layout needs two points: repeat the one
+            idx = np.repeat(idx, 2)
+        v, ok = _solve_points(chain, mx, n0l, yl, zl, times[idx], both_forms=True)
+        out[i, idx[ok]] = v[:, ok].T.astype(np.float64, copy=False)
+        left.extend(sorted({(i, int(k)) for k in idx[~ok]}))
     return left
 
 
