@@ -165,8 +165,9 @@ typedef struct {
  * inner loops run along points (vector lanes). */
 typedef struct {
     Py_ssize_t width, count;  /* points the arrays hold (<= BLOCK), points in this block */
-    double *x, *e, *m, *y, *z, *n0, *v, *b, *vm, *bm;  /* n x BLOCK each */
-    double *w, *g, *s, *fail;                           /* BLOCK each */
+    double *x, *e, *m, *y, *z, *n0, *v, *b, *vm, *bm;  /* n x width each */
+    double *w, *g, *s;                                  /* BLOCK each */
+    int64_t *fail;  /* BLOCK: 64-bit flags, the lanes of the doubles they come from */
     double *sv, *sb, *p, *xmin, *xmax;                  /* n each */
     uint8_t *at_zero;                                   /* BLOCK: point j is at t = 0 */
     uint8_t *kind, *use_e, *use_m, *row_fail;           /* n each */
@@ -264,12 +265,12 @@ INLINE void product_exp(const chain_t *ch, block_t *bk, const uint8_t *rows, dou
             continue;
         const double *e = AT(bk->e, k), *x = AT(bk->x, k), *y = AT(bk->y, k),
                      *z = AT(bk->z, k);
-        double pk = bk->p[k] + 6.0;
+        double *w = bk->w, *g = bk->g, pk = bk->p[k] + 6.0;
         for (j = 0; j < c; j++) {
-            bk->w[j] = y[j] * e[j];
-            bk->g[j] = z[j] * (ch->eps * (pk + 2.0 * x[j])) * e[j];
+            w[j] = y[j] * e[j];
+            g[j] = z[j] * (ch->eps * (pk + 2.0 * x[j])) * e[j];
         }
-        add_column(ch, bk, rows, k, bk->w, bk->g, v, b);
+        add_column(ch, bk, rows, k, w, g, v, b);
     }
     row_factors(ch, bk, rows, b);
 }
@@ -306,13 +307,13 @@ INLINE void product_expm1(const chain_t *ch, block_t *bk, const uint8_t *rows, d
             any_saturated = 1;
             continue;
         }
-        double gk = ch->eps * (bk->p[k] + 9.0);
+        double gk = ch->eps * (bk->p[k] + 9.0), *w = bk->w, *g = bk->g;
         for (j = 0; j < c; j++) {
             double mj = saturated ? -1.0 : m[j];
-            bk->w[j] = y[j] * mj;
-            bk->g[j] = -z[j] * gk * mj;  /* m <= 0 */
+            w[j] = y[j] * mj;
+            g[j] = -z[j] * gk * mj;  /* m <= 0 */
         }
-        add_column(ch, bk, rows, k, bk->w, bk->g, v, b);
+        add_column(ch, bk, rows, k, w, g, v, b);
     }
     for (r = 0; r < n; r++) {
         if (!rows[r])
@@ -343,7 +344,7 @@ INLINE void keep_better(const chain_t *ch, block_t *bk, const uint8_t *rows)
     }
 }
 
-/* fail[j] > 0: some nuclide of point j is not vouched for by its bound (NaN fails too);
+/* fail[j] != 0: some nuclide of point j is not vouched for by its bound (NaN fails too);
  * row_fail[r]: nuclide r fails somewhere in the block. Returns whether anything failed. */
 INLINE int mark_failures(const chain_t *ch, block_t *bk)
 {
@@ -352,14 +353,14 @@ INLINE int mark_failures(const chain_t *ch, block_t *bk)
     memset(bk->fail, 0, c * sizeof(double));
     for (Py_ssize_t r = 0; r < ch->n; r++) {
         const double *v = AT(bk->v, r), *b = AT(bk->b, r);
-        double row = 0.0;
+        int64_t row = 0;  /* integer ORs: reductions the compiler vectorises */
         for (Py_ssize_t j = 0; j < c; j++) {
-            double f = v[j] >= b[j] * (1.0 / TRUST_REL) ? 0.0 : 1.0;
-            bk->fail[j] += f;
-            row += f;
+            int64_t f = !(v[j] >= b[j] * (1.0 / TRUST_REL));
+            bk->fail[j] |= f;
+            row |= f;
         }
-        bk->row_fail[r] = row > 0.0;
-        any |= row > 0.0;
+        bk->row_fail[r] = (uint8_t)row;
+        any |= (int)row;
     }
     return any;
 }
@@ -474,7 +475,7 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
         if (bk->at_zero[j]) {  /* N(0) is the input itself, exactly */
             for (r = 0; r < n; r++)
                 AT(bk->v, r)[j] = AT(bk->n0, r)[j];
-        } else if (bk->fail[j] > 0.0) {
+        } else if (bk->fail[j]) {
             good = insignificant_ok(ch, bk, j);
         }
         ok[j * ok_stride] = (uint8_t)good;
@@ -596,7 +597,7 @@ static PyObject *solve(PyObject *self, PyObject *args)
                     ARG_NAMES[got]) < 0)
             goto done;
     }
-    /* work space: doubles (10 arrays of n x BLOCK, 4 of BLOCK, sv, sb, cmax), then bytes
+    /* work space: doubles (10 arrays of n x width, 4 of width, 8 of n), then bytes
      * (at_zero: BLOCK; kind, use_e, use_m, row_fail: n) */
     Py_ssize_t width = nt >= m ? nt : m;
     width = width < BLOCK ? width : BLOCK;
@@ -617,7 +618,7 @@ static PyObject *solve(PyObject *self, PyObject *args)
     bk.w = a;
     bk.g = a + width;
     bk.s = a + 2 * width;
-    bk.fail = a + 3 * width;
+    bk.fail = (int64_t *)(a + 3 * width);
     bk.sv = a + 4 * width;
     bk.sb = bk.sv + n;
     bk.p = bk.sb + n;
