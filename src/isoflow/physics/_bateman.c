@@ -171,6 +171,7 @@ typedef struct {
     double *sv, *sb, *p, *xmin, *xmax;                  /* n each */
     uint8_t *at_zero;                                   /* BLOCK: point j is at t = 0 */
     uint8_t *kind, *use_e, *use_m, *row_fail;           /* n each */
+    const double *t;    /* the block's times (one_inventory), or its one time */
     int one_inventory;  /* y, z and n0 are the same at every point */
     int any_tiny;       /* some exp(-x) of the block is below DBL_MIN */
 } block_t;
@@ -200,6 +201,10 @@ INLINE void eigen_coordinates(const chain_t *ch, block_t *bk)
             bk->p[k] += any > 0.0;
         }
     }
+    memset(bk->s, 0, c * sizeof(double));  /* sum_k a_k, for the underflow term */
+    for (Py_ssize_t k = 0; k < n; k++)
+        for (Py_ssize_t j = 0; j < c; j++)
+            bk->s[j] += AT(bk->z, k)[j];
 }
 
 INLINE int all_rows_off(const uint8_t *rows, Py_ssize_t n)
@@ -425,6 +430,15 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
         bk->any_tiny |= xmax >= EXP_TINY;
         bk->xmin[k] = xmin;
         bk->xmax[k] = xmax;
+        if (bk->kind[k] != DEAD) {  /* dead columns need no x: they are out of both forms */
+            double *x = AT(bk->x, k), lam = ch->lam[k];
+            if (bk->one_inventory)
+                for (j = 0; j < c; j++)
+                    x[j] = lam * bk->t[j];
+            else
+                for (j = 0; j < c; j++)
+                    x[j] = lam * bk->t[0];
+        }
         if (bk->kind[k] == STABLE)
             for (j = 0; j < c; j++)
                 e[j] = 1.0;
@@ -432,12 +446,6 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
             exp_small_loop(AT(bk->x, k), e, c);
         else if (bk->kind[k] != DEAD)
             exp_neg_loop(AT(bk->x, k), e, c);
-    }
-    if (bk->any_tiny) {
-        memset(bk->s, 0, c * sizeof(double));
-        for (k = 0; k < n; k++)
-            for (j = 0; j < c; j++)
-                bk->s[j] += AT(bk->z, k)[j];
     }
     for (r = 0; r < n; r++) {
         bk->use_m[r] = ch->lam[r] * tmax <= 1.0;
@@ -493,7 +501,7 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py
                                          const double *scale, double *out, uint8_t *ok,
                                          block_t *bk)
 {
-    Py_ssize_t n = ch->n, k, j, r;
+    Py_ssize_t n = ch->n, j, r;
     long long untrusted = 0;
     if (nt >= m) {  /* inventory by inventory, its times in blocks */
         bk->one_inventory = 1;
@@ -501,14 +509,13 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py
             for (Py_ssize_t t0 = 0; t0 < nt; t0 += BLOCK) {
                 Py_ssize_t c = nt - t0 < BLOCK ? nt - t0 : BLOCK;
                 bk->count = c;
-                for (r = 0; r < n; r++)
-                    for (j = 0; j < c; j++)
-                        AT(bk->n0, r)[j] = n0[i * n + r];
-                if (t0 == 0)
-                    eigen_coordinates(ch, bk);  /* the same for every block */
-                for (k = 0; k < n; k++)
-                    for (j = 0; j < c; j++)
-                        AT(bk->x, k)[j] = ch->lam[k] * times[t0 + j];
+                if (t0 == 0) {  /* the same for every block of this inventory */
+                    for (r = 0; r < n; r++)
+                        for (j = 0; j < c; j++)
+                            AT(bk->n0, r)[j] = n0[i * n + r];
+                    eigen_coordinates(ch, bk);
+                }
+                bk->t = times + t0;
                 for (j = 0; j < c; j++)
                     bk->at_zero[j] = times[t0 + j] == 0.0;
                 double tmin = times[t0], tmax = times[t0];
@@ -530,9 +537,7 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py
                     for (j = 0; j < c; j++)
                         AT(bk->n0, r)[j] = n0[(i0 + j) * n + r];
                 eigen_coordinates(ch, bk);
-                for (k = 0; k < n; k++)
-                    for (j = 0; j < c; j++)
-                        AT(bk->x, k)[j] = ch->lam[k] * times[tk];
+                bk->t = times + tk;
                 memset(bk->at_zero, times[tk] == 0.0, c);
                 untrusted += solve_block(ch, bk, times[tk], times[tk], out + (i0 * nt + tk) * n,
                                          nt * n,
