@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from isoflow.domain.audit import (
@@ -26,23 +26,30 @@ from isoflow.services.clock import now
 from isoflow.store.db import Database
 from isoflow.store.models import AuditEntry, AuditHead
 
-_INSERT_ENTRY = insert(AuditEntry)
-_UPDATE_HEAD = update(AuditHead).where(AuditHead.id == 1).values(
+# Core statements on the tables, built once: no ORM unit of work for an append-only row.
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_LOCK_HEAD = (select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+              .with_for_update())
+_INSERT_ENTRY = insert(_ENTRIES)
+_UPDATE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
     last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
 
 
-def record(session: Session, actor: Actor, *, org_id: int | None, entity_type: str,
-           entity_id: int | str, action: str, old: Any = None, new: Any = None,
-           reason: str | None = None) -> AuditRecord:
-    """Append one entry: who (``actor``), when (now, UTC), what, old and new value, why."""
-    head = session.execute(select(AuditHead.last_seq, AuditHead.last_hash)
-                           .where(AuditHead.id == 1).with_for_update()).one()
+def record(session: Session | Connection, actor: Actor, *, org_id: int | None,
+           entity_type: str, entity_id: int | str, action: str, old: Any = None,
+           new: Any = None, reason: str | None = None) -> AuditRecord:
+    """Append one entry: who (``actor``), when (now, UTC), what, old and new value, why.
+
+    Call it last in the use case's transaction: the chain head stays locked from here to
+    the commit, and every writer of every organisation waits for it."""
+    old_json = None if old is None else canonical_json(old)
+    new_json = None if new is None else canonical_json(new)
+    head = session.execute(_LOCK_HEAD).one()
     rec = AuditRecord(
         seq=head.last_seq + 1, at=now(), actor=actor.username, org_id=org_id,
         entity_type=entity_type, entity_id=str(entity_id), action=action,
-        old=None if old is None else canonical_json(old),
-        new=None if new is None else canonical_json(new),
-        reason=reason, prev_hash=head.last_hash)
+        old=old_json, new=new_json, reason=reason, prev_hash=head.last_hash)
     rec = replace(rec, hash=entry_hash(rec))
     # parameters apart from the statement, so the compiled statements are cached
     session.execute(_INSERT_ENTRY, dict(

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from isoflow.config import get_settings
 from isoflow.domain.roles import Actor, Role
@@ -112,19 +112,27 @@ class Authenticated:
     password_change_required: bool
 
 
+#: The token and its user in one indexed lookup (unique token_sha256), built once.
+_TOKEN_USER = (select(ApiToken.revoked_at, ApiToken.expires_at, User.id, User.username,
+                      User.role, User.org_id, User.active, User.must_change_password)
+               .join(User, User.id == ApiToken.user_id)
+               .where(ApiToken.token_sha256 == bindparam("digest")))
+
+
 def authenticate(db: Database, token: str) -> Authenticated:
-    """The user a bearer token stands for; Unauthenticated if unknown, expired or revoked."""
-    with db.read() as s:
-        row = s.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
-                        .where(ApiToken.token_sha256 == _digest(token))).first()
+    """The user a bearer token stands for; Unauthenticated if unknown, expired or revoked.
+    Checked against the database on every call (a revocation takes effect at once)."""
+    rows = db.fetch(_TOKEN_USER, {"digest": _digest(token)})
+    row = rows[0] if rows else None
     if row is None:
         raise Unauthenticated("unknown bearer token; sign in at POST /api/v1/auth/token")
-    tok, user = row
-    if tok.revoked_at is not None or tok.expires_at <= now():
+    if row.revoked_at is not None or row.expires_at <= now():
         raise Unauthenticated("the bearer token has expired or was revoked; sign in again")
-    if not user.active:
+    if not row.active:
         raise Unauthenticated("the user is deactivated")
-    return Authenticated(actor=actor_of(user), password_change_required=user.must_change_password)
+    return Authenticated(actor=Actor(username=row.username, role=Role(row.role),
+                                     org_id=row.org_id, user_id=row.id),
+                         password_change_required=row.must_change_password)
 
 
 def revoke_token(db: Database, token: str) -> None:

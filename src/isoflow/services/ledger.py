@@ -18,8 +18,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from threading import Lock
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from isoflow.domain import ledger as rules
@@ -128,7 +129,33 @@ def _event_view(e: LedgerEvent) -> EventView:
                      note=e.note, counterpart_container_id=e.counterpart_container_id)
 
 
-def _container_view(c: Container, events: Sequence[rules.LedgerEvent],
+@dataclass(frozen=True)
+class _ContainerRow:
+    """A container's stored identity as read with Core (no ORM object)."""
+
+    id: int
+    org_id: int
+    site_id: int
+    kind: str
+    nuclide: str
+    label: str
+    received_at: datetime
+    source_container_id: int | None
+    event_count: int
+
+
+_CT = cast(Table, Container.__table__)
+_ET = cast(Table, LedgerEvent.__table__)
+_CONTAINER_COLUMNS = (_CT.c.id, _CT.c.org_id, _CT.c.site_id, _CT.c.kind, _CT.c.nuclide,
+                      _CT.c.label, _CT.c.received_at, _CT.c.source_container_id,
+                      _CT.c.event_count)
+_N_CONTAINER_COLUMNS = len(_CONTAINER_COLUMNS)
+#: Statements built once (SQLAlchemy then reuses their compiled form).
+_SELECT_CONTAINER = select(*_CONTAINER_COLUMNS).where(_CT.c.id == bindparam("cid"))
+_LOCK_CONTAINER = _SELECT_CONTAINER.with_for_update()
+
+
+def _container_view(c: _ContainerRow | Container, events: Sequence[rules.LedgerEvent],
                     at: datetime) -> ContainerView:
     lam = _decay_constant(c.nuclide)
     eff = rules.effective_events(events)
@@ -146,12 +173,20 @@ def _container_view(c: Container, events: Sequence[rules.LedgerEvent],
 
 
 # ------------------------------------------------------------------ reading
-def _visible_container(s: Session, actor: Actor, container_id: int, *,
-                       lock: bool = False) -> Container:
-    c = s.get(Container, container_id, with_for_update=lock)
-    if c is None or not actor.sees(c.org_id):
-        raise NotFound(f"no container {container_id}", field="container_id")
-    return c
+def _not_found(container_id: int) -> NotFound:
+    return NotFound(f"no container {container_id}", field="container_id")
+
+
+def _visible_container(s: Session | Connection, actor: Actor, container_id: int, *,
+                       lock: bool = False) -> _ContainerRow:
+    """The container's row (locked for the transaction if ``lock``: ``FOR UPDATE`` on
+    PostgreSQL; on SQLite the IMMEDIATE transaction holds the write lock already);
+    NotFound if it does not exist or belongs to another organisation."""
+    row = s.execute(_LOCK_CONTAINER if lock else _SELECT_CONTAINER,
+                    {"cid": container_id}).first()
+    if row is None or not actor.sees(row.org_id):
+        raise _not_found(container_id)
+    return _ContainerRow(*row)
 
 
 def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
@@ -161,9 +196,28 @@ def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
 
 
 _KINDS = {k.value: k for k in EventKind}
-_EVENT_COLUMNS = (LedgerEvent.seq, LedgerEvent.id, LedgerEvent.kind, LedgerEvent.occurred_at,
-                  LedgerEvent.activity_bq, LedgerEvent.volume_ml, LedgerEvent.reference_at,
-                  LedgerEvent.corrects_event_id, LedgerEvent.void, LedgerEvent.reason)
+_EVENT_COLUMNS = (_ET.c.id, _ET.c.kind, _ET.c.occurred_at, _ET.c.activity_bq, _ET.c.volume_ml,
+                  _ET.c.reference_at, _ET.c.corrects_event_id, _ET.c.void, _ET.c.reason)
+_EVENTS_BETWEEN = (select(*_EVENT_COLUMNS)
+                   .where(_ET.c.container_id == bindparam("cid"),
+                          _ET.c.seq > bindparam("after"), _ET.c.seq <= bindparam("count"))
+                   .order_by(_ET.c.seq))
+#: A container and its events after the ones already cached, in one statement (one
+#: snapshot, so the events match the row's event_count).
+_CONTAINER_AND_EVENTS_AFTER = (
+    select(*_CONTAINER_COLUMNS, *(c.label(f"e_{c.name}") for c in _EVENT_COLUMNS))
+    .select_from(_CT.outerjoin(_ET, and_(_ET.c.container_id == _CT.c.id,
+                                         _ET.c.seq > bindparam("after"))))
+    .where(_CT.c.id == bindparam("cid"))
+    .order_by(_ET.c.seq))
+
+
+def _domain_events(rows: Iterable[Sequence[object]]) -> tuple[rules.LedgerEvent, ...]:
+    """Rows of the _EVENT_COLUMNS (in that order) as domain events."""
+    return tuple(rules.LedgerEvent(
+        id=r[0], kind=_KINDS[r[1]], occurred_at=r[2], activity_bq=r[3],  # type: ignore[index, arg-type]
+        volume_ml=r[4], reference_at=r[5], corrects_event_id=r[6], void=r[7],  # type: ignore[arg-type]
+        reason=r[8]) for r in rows)  # type: ignore[arg-type]
 
 
 class _LedgerCache:
@@ -180,43 +234,81 @@ class _LedgerCache:
         self._capacity = capacity
         self._lock = Lock()
 
-    def events(self, s: Session, container_id: int, count: int) -> list[rules.LedgerEvent]:
+    def _cached(self, container_id: int) -> tuple[rules.LedgerEvent, ...]:
         with self._lock:
-            cached = self._entries.get(container_id, ())
-        if len(cached) > count:  # another database (tests) or a newer snapshot: start over
-            cached = ()
-        if len(cached) < count:
-            rows = s.execute(select(*_EVENT_COLUMNS).where(
-                LedgerEvent.container_id == container_id, LedgerEvent.seq > len(cached),
-                LedgerEvent.seq <= count).order_by(LedgerEvent.seq)).all()
-            cached = cached + tuple(
-                rules.LedgerEvent(id=r.id, kind=_KINDS[r.kind], occurred_at=r.occurred_at,
-                                  activity_bq=r.activity_bq, volume_ml=r.volume_ml,
-                                  reference_at=r.reference_at,
-                                  corrects_event_id=r.corrects_event_id, void=r.void,
-                                  reason=r.reason) for r in rows)
-            if len(cached) != count:
-                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
-                                   f"{count} counted")
+            return self._entries.get(container_id, ())
+
+    def _store(self, container_id: int, events: tuple[rules.LedgerEvent, ...]) -> None:
         with self._lock:
-            self._entries[container_id] = cached
+            self._entries[container_id] = events
             self._entries.move_to_end(container_id)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)
+
+    def events(self, s: Session | Connection, container_id: int,
+               count: int) -> list[rules.LedgerEvent]:
+        """Events 1..count of the container (``count`` read from its row in the caller's
+        transaction): only those not cached yet are read."""
+        cached = self._cached(container_id)
+        if len(cached) > count:  # another database (tests) or a newer snapshot: start over
+            cached = ()
+        if len(cached) < count:
+            cached = cached + _domain_events(s.execute(_EVENTS_BETWEEN, {
+                "cid": container_id, "after": len(cached), "count": count}))
+            if len(cached) != count:
+                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
+                                   f"{count} counted")
+        self._store(container_id, cached)
         return list(cached)
+
+    def container(self, db: Database, container_id: int
+                  ) -> tuple[_ContainerRow | None, list[rules.LedgerEvent]]:
+        """The container's row and all its events, read with one statement (one snapshot)
+        that returns only the events not cached yet; (None, []) if there is no such
+        container."""
+        cached = self._cached(container_id)
+        rows = db.fetch(_CONTAINER_AND_EVENTS_AFTER, {"cid": container_id, "after": len(cached)})
+        if not rows:
+            return None, []
+        row = _ContainerRow(*rows[0][:_N_CONTAINER_COLUMNS])
+        if len(cached) > row.event_count:  # another database (tests): read them all
+            cached = ()
+            rows = db.fetch(_CONTAINER_AND_EVENTS_AFTER, {"cid": container_id, "after": 0})
+            row = _ContainerRow(*rows[0][:_N_CONTAINER_COLUMNS])
+        if len(cached) < row.event_count:
+            cached = cached + _domain_events(r[_N_CONTAINER_COLUMNS:] for r in rows)
+            if len(cached) != row.event_count:
+                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
+                                   f"{row.event_count} counted")
+            self._store(container_id, cached)
+        return row, list(cached)
+
+    def appended(self, container_id: int, seq: int, event: rules.LedgerEvent) -> None:
+        """After a commit: event number ``seq`` was appended (kept only if the entry holds
+        exactly the events before it)."""
+        with self._lock:
+            cached = self._entries.get(container_id)
+            if cached is not None and len(cached) == seq - 1:
+                self._entries[container_id] = (*cached, event)
+                self._entries.move_to_end(container_id)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
 
 
-def _ledger_of(db: Database, s: Session, c: Container) -> list[rules.LedgerEvent]:
-    """The container's events (as domain objects), from the database's cache if current."""
+def _cache(db: Database) -> _LedgerCache:
     cache = db.memo.get("ledger_events")
     if cache is None:
         cache = db.memo.setdefault("ledger_events", _LedgerCache())
     assert isinstance(cache, _LedgerCache)
-    return cache.events(s, c.id, c.event_count)
+    return cache
+
+
+def _ledger_of(db: Database, s: Session | Connection,
+               c: _ContainerRow | Container) -> list[rules.LedgerEvent]:
+    """The container's events (as domain objects), from the database's cache if current."""
+    return _cache(db).events(s, c.id, c.event_count)
 
 
 def _events_by_container(db: Database, s: Session, containers: Iterable[Container]
@@ -229,9 +321,9 @@ def get_container(db: Database, actor: Actor, container_id: int,
     """The container and what it holds at ``at`` (default now)."""
     actor.require(Permission.READ)
     t = now() if at is None else aware_utc(at, "at")
-    with db.read() as s:
-        c = _visible_container(s, actor, container_id)
-        events = _ledger_of(db, s, c)
+    c, events = _cache(db).container(db, container_id)
+    if c is None or not actor.sees(c.org_id):
+        raise _not_found(container_id)
     return _container_view(c, events, t)
 
 
@@ -311,24 +403,45 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
 
 
 # ------------------------------------------------------------------ writing
-_INSERT_EVENT = insert(LedgerEvent).returning(LedgerEvent.id)
+_INSERT_EVENT = insert(_ET).returning(_ET.c.id)
+_INSERT_CONTAINER = insert(_CT).returning(_CT.c.id)
+_SET_EVENT_COUNT = (update(_CT).where(_CT.c.id == bindparam("cid"))
+                    .values(event_count=bindparam("count")))
 
 
-def _append(s: Session, actor: Actor, c: Container, *, kind: EventKind, at: datetime,
-            activity_bq: float | None = None, volume_ml: float | None = None,
-            reference_at: datetime | None = None, corrects_event_id: int | None = None,
-            void: bool = False, reason: str | None = None, note: str | None = None,
-            counterpart_container_id: int | None = None) -> EventView:
-    """Insert the container's next event (the caller holds the container's lock)."""
-    c.event_count += 1
-    e = EventView(id=0, container_id=c.id, seq=c.event_count, kind=kind.value, occurred_at=at,
+def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_id: int,
+                  seq: int, *, kind: EventKind, at: datetime, activity_bq: float | None = None,
+                  volume_ml: float | None = None, reference_at: datetime | None = None,
+                  corrects_event_id: int | None = None, void: bool = False,
+                  reason: str | None = None, note: str | None = None,
+                  counterpart_container_id: int | None = None) -> EventView:
+    e = EventView(id=0, container_id=container_id, seq=seq, kind=kind.value, occurred_at=at,
                   recorded_at=now(), recorded_by=actor.username, activity_bq=activity_bq,
                   volume_ml=volume_ml, reference_at=reference_at,
                   corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
                   counterpart_container_id=counterpart_container_id)
     values = {k: v for k, v in e.__dict__.items() if k != "id"}
-    event_id = s.execute(_INSERT_EVENT, {"org_id": c.org_id, **values}).scalar_one()
+    event_id = s.execute(_INSERT_EVENT, {"org_id": org_id, **values}).scalar_one()
     return replace(e, id=event_id)
+
+
+def _append(s: Session | Connection, actor: Actor, c: _ContainerRow, *, kind: EventKind,
+            at: datetime, **values: object) -> EventView:
+    """Insert the container's next event and count it (the caller holds the container's
+    lock, and ``c`` was read under it)."""
+    seq = c.event_count + 1
+    e = _insert_event(s, actor, c.org_id, c.id, seq, kind=kind, at=at,
+                      **values)  # type: ignore[arg-type]
+    s.execute(_SET_EVENT_COUNT, {"cid": c.id, "count": seq})
+    return e
+
+
+def _as_domain(e: EventView) -> rules.LedgerEvent:
+    return rules.LedgerEvent(id=e.id, kind=_KINDS[e.kind], occurred_at=e.occurred_at,
+                             activity_bq=e.activity_bq, volume_ml=e.volume_ml,
+                             reference_at=e.reference_at,
+                             corrects_event_id=e.corrects_event_id, void=e.void,
+                             reason=e.reason)
 
 
 def _event_record(e: EventView) -> dict[str, object]:
@@ -342,24 +455,26 @@ def _event_record(e: EventView) -> dict[str, object]:
             if v is not None}
 
 
-def _audit_event(s: Session, actor: Actor, c: Container, e: EventView, action: str, *,
-                 old: object = None, reason: str | None = None) -> None:
+def _audit_event(s: Session | Connection, actor: Actor, c: _ContainerRow, e: EventView,
+                 action: str, *, old: object = None, reason: str | None = None) -> None:
     audit.record(s, actor, org_id=c.org_id, entity_type="ledger_event", entity_id=e.id,
                  action=action, old=old, new=_event_record(e), reason=reason)
 
 
-def _new_container(s: Session, actor: Actor, *, org_id: int, site_id: int, kind: str,
-                   nuclide: str, label: str, received_at: datetime, activity_bq: float,
-                   reference_at: datetime, volume_ml: float | None, note: str | None,
-                   source_container_id: int | None = None) -> tuple[Container, EventView]:
-    c = Container(org_id=org_id, site_id=site_id, kind=kind, nuclide=nuclide, label=label,
+def _new_container(s: Session | Connection, actor: Actor, *, org_id: int, site_id: int,
+                   kind: str, nuclide: str, label: str, received_at: datetime,
+                   activity_bq: float, reference_at: datetime, volume_ml: float | None,
+                   note: str | None, source_container_id: int | None = None
+                   ) -> tuple[_ContainerRow, EventView]:
+    """Insert a container with its receipt (event 1) and audit it."""
+    values = dict(org_id=org_id, site_id=site_id, kind=kind, nuclide=nuclide, label=label,
                   received_at=received_at, source_container_id=source_container_id,
-                  event_count=0, created_at=now())
-    s.add(c)
-    s.flush()
-    e = _append(s, actor, c, kind=EventKind.RECEIPT, at=received_at, activity_bq=activity_bq,
-                volume_ml=volume_ml, reference_at=reference_at, note=note,
-                counterpart_container_id=source_container_id)
+                  event_count=1)
+    cid = s.execute(_INSERT_CONTAINER, {**values, "created_at": now()}).scalar_one()
+    c = _ContainerRow(id=cid, **values)  # type: ignore[arg-type]
+    e = _insert_event(s, actor, org_id, cid, 1, kind=EventKind.RECEIPT, at=received_at,
+                      activity_bq=activity_bq, volume_ml=volume_ml, reference_at=reference_at,
+                      note=note, counterpart_container_id=source_container_id)
     audit.record(s, actor, org_id=org_id, entity_type="container", entity_id=c.id,
                  action="received", new={"site_id": site_id, "kind": kind, "nuclide": nuclide,
                                          "label": label, "source_container_id":
@@ -403,7 +518,7 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
     return _container_view(c, events, at)
 
 
-def _overdraw(c: Container, events: Sequence[rules.LedgerEvent], at: datetime,
+def _overdraw(c: _ContainerRow, events: Sequence[rules.LedgerEvent], at: datetime,
               wanted_bq: float | None, wanted_ml: float | None) -> LimitExceeded:
     avail = rules.available_at(_decay_constant(c.nuclide), events, at)
     parts = []
@@ -440,7 +555,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
     if into_kind is not None:
         _kind(into_kind)
     t = now() if at is None else aware_utc(at, "at")
-    with db.write() as s:
+    with db.write_rows() as s:
         c = _visible_container(s, actor, container_id, lock=True)
         events = _ledger_of(db, s, c)
         lam = _decay_constant(c.nuclide)
@@ -481,7 +596,8 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
                     volume_ml=volume, note=note,
                     counterpart_container_id=counterpart)
         _audit_event(s, actor, c, e, "withdrawn" if counterpart is None else "transferred")
-        return e
+    _cache(db).appended(c.id, e.seq, _as_domain(e))  # committed: the next append needs no read
+    return e
 
 
 def measure(db: Database, actor: Actor, container_id: int, *, activity_bq: float,
@@ -506,7 +622,7 @@ def dispose(db: Database, actor: Actor, container_id: int, *, at: datetime | Non
 def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKind,
                     at: datetime, *, action: str, activity_bq: float | None = None,
                     note: str | None = None) -> EventView:
-    with db.write() as s:
+    with db.write_rows() as s:
         c = _visible_container(s, actor, container_id, lock=True)
         events = _ledger_of(db, s, c)
         rules.check_consistent(_decay_constant(c.nuclide), [*events, rules.LedgerEvent(
@@ -514,7 +630,8 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
             activity_bq=activity_bq)])
         e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
         _audit_event(s, actor, c, e, action)
-        return e
+    _cache(db).appended(c.id, e.seq, _as_domain(e))
+    return e
 
 
 def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, reason: str,

@@ -4,21 +4,65 @@
 committed on success and rolled back on any error. On SQLite a write transaction starts with
 ``BEGIN IMMEDIATE`` (it takes the database's write lock up front, so two writers never
 interleave a read-check-write); on PostgreSQL rows are locked with ``SELECT ... FOR UPDATE``.
+
+:meth:`Database.write_rows` and :meth:`Database.read_rows` are the same transactions on a Core
+connection, for the hot paths of the services that need no ORM objects (an ORM session and its
+identity map cost more CPU than the few statements of a ledger read or append).
+:meth:`Database.fetch` runs one read-only SELECT on the driver itself, for the hottest reads
+(the bearer token on every request, a container and its ledger).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+AnySelect = Select[*tuple[Any, ...]]
 _WRITE = "isoflow_write"
+_STATEMENTS = "isoflow_statements"
+
+
+class _Plan:
+    """A SELECT compiled once for a dialect: its SQL with named parameters, the driver-side
+    conversions of its parameters and result columns (those of the column types, e.g. UTC
+    datetimes), and the named tuple its rows become."""
+
+    def __init__(self, statement: AnySelect, dialect: Any) -> None:
+        self.statement = statement  # keeps the id() the plan is filed under alive
+        named = {"qmark": "named", "numeric": "named", "format": "pyformat"}
+        # parameters by name (the SQL text only: conversions come from the engine's dialect)
+        compiled = statement.compile(dialect=type(dialect)(paramstyle=named[dialect.paramstyle])
+                                     if dialect.paramstyle in named else dialect)
+        self.sql = str(compiled)
+        self.binds: tuple[tuple[str, Callable[[Any], Any]], ...] = tuple(
+            (name, proc) for name, bind in compiled.binds.items()
+            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None)
+        self.dialect = dialect
+        self.columns = list(statement.selected_columns)
+        self.results: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
+        names = [str(c.key) for c in self.columns]
+        row_type: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]
+        self.row: Callable[..., Any] = row_type._make
+
+    def result_processors(self, description: Any) -> tuple[tuple[int, Callable[[Any], Any]],
+                                                            ...]:
+        """The conversions of the result columns, given the driver's description of them
+        (some depend on the type the server reports, e.g. PostgreSQL numerics)."""
+        if self.results is None:
+            self.results = tuple(
+                (i, proc) for i, (c, d) in enumerate(zip(self.columns, description, strict=True))
+                if (proc := c.type.dialect_impl(self.dialect).result_processor(self.dialect,
+                                                                               d[1]))
+                is not None)
+        return self.results
 
 
 class Database:
@@ -53,8 +97,16 @@ class Database:
         # of letting them poll the database lock (busy_timeout backs off up to 100 ms).
         self._write_mutex = Lock() if self.dialect == "sqlite" else None
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(self.engine.execution_options(**{_WRITE: True}),
-                                    expire_on_commit=False)
+        self._write_engine = self.engine.execution_options(**{_WRITE: True})
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
+        # Single-statement reads need no transaction around them: on PostgreSQL that saves
+        # the BEGIN and COMMIT round trips, on SQLite two statements. (SQLite is not put in
+        # AUTOCOMMIT through SQLAlchemy, whose pool would then hand the transaction control
+        # back to the driver; its begin hook below just issues no BEGIN.)
+        self._statement_engine = (
+            self.engine.execution_options(**{_STATEMENTS: True}) if self.dialect == "sqlite"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
+        self._plans: dict[int, _Plan] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -76,6 +128,70 @@ class Database:
         with self._write_mutex, self._writer() as session, session.begin():
             yield session
 
+    @contextmanager
+    def write_rows(self) -> Iterator[Connection]:
+        """:meth:`write` on a Core connection: one use case's transaction, committed if the
+        block succeeds, else rolled back; on SQLite it begins IMMEDIATE."""
+        if self._write_mutex is None:
+            with self._write_engine.begin() as connection:
+                yield connection
+            return
+        with self._write_mutex, self._write_engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def read_rows(self) -> Iterator[Connection]:
+        """A Core connection for reads in which every statement stands on its own: each one
+        sees a consistent snapshot (so a statement that reads a row and what belongs to it
+        is consistent), statements need not see the same one. On PostgreSQL it runs in
+        autocommit mode, without BEGIN and COMMIT round trips; on SQLite every statement is
+        its own (read) transaction likewise. Never for writes."""
+        with self._statement_engine.connect() as connection:
+            yield connection
+
+    def fetch(self, statement: AnySelect, params: Mapping[str, Any]) -> list[Any]:
+        """The rows of a read-only SELECT (named tuples, the column types' conversions
+        applied), run on the driver directly. Each call is a statement of its own with its
+        own consistent snapshot, as in :meth:`read_rows` (autocommit: no BEGIN, no
+        COMMIT). For the hottest reads: SQLAlchemy's per-execution work costs several times
+        what the driver does for an indexed lookup (measured on SQLite: 54 µs for the two
+        lookups of an API read, 314 µs through Core)."""
+        plan = self._plans.get(id(statement))
+        if plan is None or plan.statement is not statement:
+            plan = self._plans[id(statement)] = _Plan(statement, self.engine.dialect)
+        if plan.binds:
+            params = dict(params)
+            for name, proc in plan.binds:
+                params[name] = proc(params[name])
+        raw = self.engine.raw_connection()
+        driver = raw.driver_connection
+        try:
+            if self.dialect == "postgresql":
+                driver.autocommit = True  # type: ignore[union-attr]
+            cursor = raw.cursor()
+            try:
+                cursor.execute(plan.sql, params)
+                rows = cursor.fetchall()
+                results = plan.result_processors(cursor.description)
+            finally:
+                cursor.close()
+        finally:
+            try:
+                if self.dialect == "postgresql":
+                    driver.autocommit = False  # type: ignore[union-attr]
+            finally:
+                raw.close()
+        make = plan.row
+        if not results:
+            return [make(r) for r in rows]
+        out = []
+        for r in rows:
+            values = list(r)
+            for i, proc in results:
+                values[i] = proc(values[i])
+            out.append(make(values))
+        return out
+
     def dispose(self) -> None:
         self.engine.dispose()
 
@@ -95,8 +211,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(_WRITE, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        options = connection.get_execution_options()
+        if options.get(_STATEMENTS, False):
+            return  # read_rows(): each statement is its own transaction (driver autocommit)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE, False) else "BEGIN")
 
 
 _databases: dict[str, Database] = {}
