@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from isoflow import __version__
 from isoflow.api.errors import install_error_handlers
 
 
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    from isoflow.api.deps import limit_threads
+
+    limit_threads()
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="isoflow",
         version=__version__,
         description="The radioisotope chain from reactor to patient: decay physics, "
@@ -18,13 +30,16 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
 
     # Each capability registers its router here (one module per topic under api/routers).
-    from isoflow.api.routers import physics
+    # Routes are matched in this order, so the ledger, whose reads are the hottest requests,
+    # comes first (no two routers share a path).
+    from isoflow.api.routers import containers, physics
 
+    app.include_router(containers.router, prefix="/api/v1")
     app.include_router(physics.router, prefix="/api/v1")
 
-    from isoflow.api.routers import audit, auth, containers, licences, organisations
+    from isoflow.api.routers import audit, auth, licences, organisations
 
-    for module in (auth, organisations, licences, containers, audit):
+    for module in (auth, organisations, licences, audit):
         app.include_router(module.router, prefix="/api/v1")
 
     from isoflow.api.routers import generators

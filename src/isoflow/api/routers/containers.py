@@ -159,9 +159,12 @@ def list_containers(actor: CurrentActor, db: DB, site_id: OptionalIdQuery = None
                                   include_disposed=include_disposed, limit=limit, offset=offset)
 
 
+# On the event loop, not in the thread pool: two indexed reads (the ledger is cached) and a
+# sum, cheaper than the hand-off to a worker thread; nothing here waits for a lock. Writes
+# stay in the pool: they wait for row locks and for the commit to reach the disk.
 @router.get("/{container_id}", response_model=ContainerOut)
-def get_container(container_id: ContainerId, actor: CurrentActor, db: DB,
-                  at: AtQuery = None) -> ContainerView:
+async def get_container(container_id: ContainerId, actor: CurrentActor, db: DB,
+                        at: AtQuery = None) -> ContainerView:
     """What the container holds at ``at`` (activity, volume, concentration), from its events
     and decay."""
     return ledger.get_container(db, actor, container_id, at)
