@@ -189,16 +189,17 @@ INLINE void eigen_coordinates(const chain_t *ch, block_t *bk)
         memset(z, 0, c * sizeof(double));
         bk->p[k] = 0.0;
         for (Py_ssize_t i = 0; i <= k; i++) {  /* C^-1 is lower triangular too */
-            double ci = ch->cinv[k * n + i], cia = ch->cinv_abs[k * n + i], any = 0.0;
+            double ci = ch->cinv[k * n + i], cia = ch->cinv_abs[k * n + i];
+            int64_t any = 0;  /* an integer OR: vectorises, a double sum would not */
             if (ci == 0.0)
                 continue;
             const double *n0 = AT(bk->n0, i);
             for (Py_ssize_t j = 0; j < c; j++) {
                 y[j] += ci * n0[j];
                 z[j] += cia * fabs(n0[j]);
-                any += n0[j] != 0.0;
+                any |= n0[j] != 0.0;
             }
-            bk->p[k] += any > 0.0;
+            bk->p[k] += any != 0;
         }
     }
     memset(bk->s, 0, c * sizeof(double));  /* sum_k a_k, for the underflow term */
