@@ -14,12 +14,19 @@ identity map cost more CPU than the few statements of a ledger read or append).
 
 from __future__ import annotations
 
+import os
 from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from threading import Lock
+from types import TracebackType
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one server process, the thread lock alone
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.engine import make_url
@@ -28,6 +35,42 @@ from sqlalchemy.orm import Session, sessionmaker
 AnySelect = Select[*tuple[Any, ...]]
 _WRITE = "isoflow_write"
 _STATEMENTS = "isoflow_statements"
+
+
+class _SQLiteWriterQueue(AbstractContextManager["_SQLiteWriterQueue"]):
+    """SQLite has one writer at a time. Writers wait their turn here, in the kernel, instead
+    of polling the database lock (SQLite's busy handler sleeps 1, 2, 5 ... up to 100 ms
+    between tries): a thread lock for the writers of this process, and an exclusive
+    ``flock`` on ``<database>-writer.lock`` for those of other processes (server workers,
+    the command line). Processes that do not take it (sqlite3 shell) are still serialised
+    by SQLite itself."""
+
+    def __init__(self, database: str) -> None:
+        self._thread_lock = Lock()
+        self._path = f"{database}-writer.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def __enter__(self) -> _SQLiteWriterQueue:
+        self._thread_lock.acquire()
+        try:
+            if fcntl is not None:
+                if self._fd is None or self._pid != os.getpid():  # not an fd shared by fork
+                    self._fd, self._pid = os.open(self._path, os.O_RDWR | os.O_CREAT,
+                                                  0o644), os.getpid()
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if fcntl is not None and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
 
 
 class _Plan:
@@ -93,9 +136,9 @@ class Database:
         #: In-process memo of the services for this database (e.g. ledgers, which are
         #: append-only and so cacheable exactly); never a source of truth.
         self.memo: dict[str, object] = {}
-        # SQLite has one writer at a time: queue this process's writers on a mutex instead
-        # of letting them poll the database lock (busy_timeout backs off up to 100 ms).
-        self._write_mutex = Lock() if self.dialect == "sqlite" else None
+        # SQLite has one writer at a time: queue the writers instead of letting them poll.
+        self._write_mutex = (_SQLiteWriterQueue(str(self.url.database))
+                             if self.dialect == "sqlite" else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._write_engine = self.engine.execution_options(**{_WRITE: True})
         self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
