@@ -21,14 +21,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, log_path: Path) -> None:
+    def __init__(self, database_url: str, log_path: Path, *, workers: int = 1) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         env = {**os.environ, "ISOFLOW_DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
         self._log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [ISOFLOW, "serve", "--port", str(self.port), "--log-level", "warning"],
+            [ISOFLOW, "serve", "--port", str(self.port), "--log-level", "warning",
+             "--workers", str(workers)],
             env=env, stdout=self._log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout_s: float = 90) -> None:

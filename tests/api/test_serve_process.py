@@ -1,9 +1,10 @@
-"""The real server process: first start on a new database (`make run`), and crash safety —
+"""The real server process: first start on a new database (`make run`), crash safety —
 SIGKILL in the middle of a stream of writes loses no acknowledged event and leaves the audit
-chain verifiable."""
+chain verifiable — and ``--workers``: a listening socket per worker, a dead worker replaced."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
@@ -111,3 +112,50 @@ def test_sigkill_loses_no_acknowledged_event(db, db_url: str, tmp_path: Path) ->
                                                            entity_type="ledger_event",
                                                            limit=1000)}
     assert stored - {min(stored)} <= logged
+
+
+def _listening_sockets(port: int) -> int:
+    """TCP sockets in LISTEN state on ``port`` (Linux /proc/net/tcp)."""
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    return sum(1 for r in rows if int(r[1].split(":")[1], 16) == port and r[3] == "0A")
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(name))
+            except OSError:
+                continue
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/proc/net/tcp"), reason="reads Linux /proc")
+def test_workers_listen_on_a_socket_each_and_a_dead_one_is_replaced(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    server = Server(url, tmp_path / "serve.log", workers=2)
+    try:
+        server.wait_ready()
+        assert "[2 worker processes]" in server.output()
+        assert _listening_sockets(server.port) == 2  # one SO_REUSEPORT socket per worker
+        workers = _children(server.proc.pid)
+        for _ in range(20):  # new connections, all answered
+            assert httpx.get(f"{server.base_url}/api/v1/nuclides/Tc-99m").status_code == 200
+        os.kill(max(workers), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _listening_sockets(server.port) != 1:
+            time.sleep(0.05)
+        for _ in range(20):  # the dead worker's socket is gone: the other one answers
+            assert httpx.get(f"{server.base_url}/api/v1/nuclides/Tc-99m").status_code == 200
+        while time.monotonic() < deadline and _listening_sockets(server.port) != 2:
+            time.sleep(0.2)
+        assert _listening_sockets(server.port) == 2  # replaced by the supervisor
+    finally:
+        server.stop()
+    assert server.proc.returncode == 0
+    assert _listening_sockets(server.port) == 0
