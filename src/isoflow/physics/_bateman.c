@@ -10,7 +10,8 @@
  * budget"), keeps per entry the form with the smaller bound, and applies the engine's
  * trust test:
  *   v >= b / TRUST_REL for every nuclide, or the nuclide is insignificant
- *   (|v| + b <= FLOOR_REL * min(total activity / lambda, total atoms)), then clamped >= 0.
+ *   (|v| + b <= FLOOR_REL * min(total activity / lambda, total atoms), or below
+ *   UNDERFLOW_REL of the total atoms), then clamped >= 0.
  * Points it cannot vouch for are flagged (ok[p] = 0) for the engine's long-double and exact
  * retries. No transcendental is evaluated for a column whose exp(-lambda t) underflows, so
  * long chains at long times cost only their live columns.
@@ -53,6 +54,7 @@
 
 #define TRUST_REL 1e-9
 #define FLOOR_REL 1e-15
+#define UNDERFLOW_REL 0x1p-990  /* out of float64's range relative to the inventory */
 #define EPS 0x1p-53
 #define EXP_TINY 708.39      /* exp(-x) < DBL_MIN beyond this: taken as 0, see the budget */
 #define EXPM1_SATURATES 38.0 /* expm1(-x) is -1 to within 0.3 eps beyond this */
@@ -388,7 +390,7 @@ INLINE int insignificant_ok(const chain_t *ch, block_t *bk, Py_ssize_t j)
             continue;
         double equiv = ch->lam[r] > 0.0 ? tot_act / ch->lam[r] : INFINITY;
         double floor_ = FLOOR_REL * (equiv < tot_atoms ? equiv : tot_atoms);
-        if (!(fabs(v) + b <= floor_))
+        if (!(fabs(v) + b <= floor_ || fabs(v) + b <= UNDERFLOW_REL * tot_atoms))
             return 0;
     }
     for (r = 0; r < n; r++)
@@ -664,10 +666,9 @@ done:
  * expl/expm1l allowed E = 16 eps (8 ulp), so the row factor is 1 + q_r / 20. Point by point
  * and scalar: it serves the few percent of points that reach it. */
 #define LD_E 16.0L
-/* exp(-x) beyond this is left out of the exp form, and 2 e^-x max_k|C_rk| sum_k a_k bounds
- * every term left out (relative to the inventory that is 1e-87: only nuclides far below the
- * insignificance floor notice) */
-#define LD_NEGLIGIBLE 200.0L
+/* exp(-x) beyond this is below LDBL_MIN and left out of the exp form; 2 e^-x max_k|C_rk|
+ * sum_k a_k bounds every term left out (1e-4932 of the inventory) */
+#define LD_NEGLIGIBLE 11355.0L
 static int solve_point_ld(Py_ssize_t n, const long double *lam, const long double *c,
                           const long double *ci, const double *q, const double *n0d, double t,
                           long double *w, double *out, const double *scale)
@@ -739,7 +740,7 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
                 continue;
             long double equiv = lam[r] > 0.0L ? tot_act / lam[r] : INFINITY;
             long double floor_ = FLOOR_REL * (equiv < tot_atoms ? equiv : tot_atoms);
-            if (!(fabsl(v[r]) + b[r] <= floor_))
+            if (!(fabsl(v[r]) + b[r] <= floor_ || fabsl(v[r]) + b[r] <= UNDERFLOW_REL * tot_atoms))
                 return 0;
         }
     }

@@ -14,9 +14,11 @@ values (all terms non-negative, so the bound itself is accurate); each entry tak
 with the smaller bound. A point (inventory, time) is trusted when every nuclide's bound is
 below ``TRUST_REL`` of its value, or the nuclide is insignificant (its activity and its atoms
 below ``FLOOR_REL`` of the inventory's totals, where it is reported to that absolute precision
-and never negative). Any other point is recomputed the same way in long double (x87 80-bit
-on x86-64, ~2000x less rounding), and what even that cannot vouch for on the exact path
-(:mod:`isoflow.physics.exact`): no path prints a number it cannot vouch for.
+and never negative; or, what is left after ~1000 half-lives, below ``UNDERFLOW_REL`` of the
+inventory's atoms, out of float64's range relative to it). Any other point is recomputed the
+same way in long double (x87 80-bit on x86-64, ~2000x less rounding), and what even that
+cannot vouch for on the exact path (:mod:`isoflow.physics.exact`): no path prints a number
+it cannot vouch for.
 
 Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at -1) over a
 whole block of times are folded out of the products, which is exact and saves most of the
@@ -53,6 +55,10 @@ BoolArray = npt.NDArray[np.bool_]
 
 TRUST_REL = 1e-9     # relative error a float path must prove (its bound is rigorous)
 FLOOR_REL = 1e-15    # below this share of the totals a nuclide is insignificant
+# below this share of the inventory's atoms an amount is out of float64's range relative to
+# it (what is left of a radionuclide after ~1000 half-lives): reported as 0 or as computed,
+# never negative, with no relative guarantee
+UNDERFLOW_REL = 2.0 ** -990
 EPS = 2.0 ** -53
 BLOCK_ELEMENTS = 1 << 13  # smallest block of points x nuclides in a large problem
 SMALL_PROBLEM = 1 << 16   # up to this many outputs, one block
@@ -112,7 +118,8 @@ def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
     tot_act = chain.lam @ avr
     with np.errstate(divide="ignore", invalid="ignore"):
         atoms_equiv = np.where(lam > 0, tot_act / np.where(lam > 0, lam, 1.0), np.inf)
-    floor = FLOOR_REL * np.minimum(atoms_equiv, tot_atoms)
+    floor = np.maximum(FLOOR_REL * np.minimum(atoms_equiv, tot_atoms),
+                       UNDERFLOW_REL * tot_atoms)
     point_ok = (ok[:, bad] | ((avr + br) <= floor)).all(axis=0)
     trusted[bad] = point_ok
     clamp = bad[point_ok]
@@ -330,9 +337,13 @@ def _solve_one_scalar(chain: Chain, n0: FloatArray, y: FloatArray, z: FloatArray
     yl, n0l = y.tolist(), n0.tolist()
     gz = [zk * g0 * (2.5 + 1.5 * lk * t) for zk, lk in zip(z.tolist(), lam, strict=True)]
     # (float64 rounding, same bound as the array path, underflow included)
-    under = _underflow_bound(chain, chain.f64, z[:, None], t)
-    under_e = np.broadcast_to(under, (chain.size, 1))[:, 0].tolist()
-    under_m = 3 * (chain.size + 1) * _underflow(np.float64)[2]
+    _, exp_tiny, sub = _underflow(np.float64)
+    under_m = 3 * (chain.size + 1) * sub
+    if max(lam) * t >= exp_tiny:
+        under = _underflow_bound(chain, chain.f64, z[:, None], t)
+        under_e = np.broadcast_to(under, (chain.size, 1))[:, 0].tolist()
+    else:
+        under_e = [under_m] * chain.size
     v: list[float] = []
     bounds: list[float] = []
     ok = True
