@@ -84,8 +84,9 @@ def _underflow(dtype: Any) -> tuple[float, float, float]:
     """(smallest normal, x beyond which exp(-x) is below it, smallest subnormal) of a
     floating type: below the smallest normal, roundings are absolute (<= 1 subnormal)."""
     info = np.finfo(dtype)
-    tiny = float(info.tiny) if dtype is np.float64 else info.tiny
-    return tiny, float(-np.log(info.tiny)), info.smallest_subnormal
+    if dtype is np.float64:  # plain floats: the scalar path's loops stay in Python floats
+        return float(info.tiny), float(-np.log(info.tiny)), float(info.smallest_subnormal)
+    return info.tiny, float(-np.log(info.tiny)), info.smallest_subnormal
 
 
 def _underflow_bound(chain: Chain, mx: Matrices, z: FloatArray, t_max: float) -> Any:
