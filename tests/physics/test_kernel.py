@@ -62,12 +62,17 @@ def test_wrong_sizes_are_refused() -> None:
     k = ch.kernel_arrays()
     times = np.array([1.0, 2.0])
     out = np.empty((1, 2, ch.size))
+    cols = ch.all_columns
     with pytest.raises(ValueError, match="out"):
         kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
-                     inv._n0[None, :], times, ch.lam, out[:, :1], np.empty(2, np.uint8))
+                     inv._n0[None, :], cols, times, ch.lam, out[:, :1], np.empty(2, np.uint8))
     with pytest.raises(ValueError, match="n0"):
         kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
-                     np.ones(ch.size + 1), times, ch.lam, out, np.empty(2, np.uint8))
+                     np.ones(ch.size + 1), cols, times, ch.lam, out, np.empty(2, np.uint8))
+    with pytest.raises(ValueError, match="cols"):
+        kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
+                     np.ones(1), np.array([ch.size]), times, ch.lam, out,
+                     np.empty(2, np.uint8))
 
 
 @pytest.mark.parametrize("parents", [["U-238"], ["Mo-99", "Tc-99m"], ["Th-232", "Ra-224"],

@@ -498,13 +498,28 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
     return untrusted;
 }
 
-/* Every point of n0 (m, n) x times (nt,); returns the number of untrusted points. */
-VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py_ssize_t m,
+/* N(0) of inventories i0 .. i0 + c - 1 into the block: n0 holds p columns per inventory,
+ * the chain nuclides cols[0..p-1]; the other nuclides start at 0 */
+INLINE void fill_n0(const chain_t *ch, block_t *bk, const double *n0, const int64_t *cols,
+                    Py_ssize_t p, Py_ssize_t i0, Py_ssize_t c, int same)
+{
+    for (Py_ssize_t r = 0; r < ch->n; r++)
+        memset(AT(bk->n0, r), 0, c * sizeof(double));
+    for (Py_ssize_t q = 0; q < p; q++) {
+        double *row = AT(bk->n0, cols[q]);
+        for (Py_ssize_t j = 0; j < c; j++)
+            row[j] += n0[(i0 + (same ? 0 : j)) * p + q];
+    }
+}
+
+/* Every point of n0 (m, p) x times (nt,); returns the number of untrusted points. */
+VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0,
+                                         const int64_t *cols, Py_ssize_t p, Py_ssize_t m,
                                          const double *times, Py_ssize_t nt,
                                          const double *scale, double *out, uint8_t *ok,
                                          block_t *bk)
 {
-    Py_ssize_t n = ch->n, j, r;
+    Py_ssize_t n = ch->n, j;
     long long untrusted = 0;
     if (nt >= m) {  /* inventory by inventory, its times in blocks */
         bk->one_inventory = 1;
@@ -513,9 +528,7 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py
                 Py_ssize_t c = nt - t0 < BLOCK ? nt - t0 : BLOCK;
                 bk->count = c;
                 if (t0 == 0) {  /* the same for every block of this inventory */
-                    for (r = 0; r < n; r++)
-                        for (j = 0; j < c; j++)
-                            AT(bk->n0, r)[j] = n0[i * n + r];
+                    fill_n0(ch, bk, n0, cols, p, i, c, 1);
                     eigen_coordinates(ch, bk);
                 }
                 bk->t = times + t0;
@@ -536,9 +549,7 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0, Py
             for (Py_ssize_t i0 = 0; i0 < m; i0 += BLOCK) {
                 Py_ssize_t c = m - i0 < BLOCK ? m - i0 : BLOCK;
                 bk->count = c;
-                for (r = 0; r < n; r++)
-                    for (j = 0; j < c; j++)
-                        AT(bk->n0, r)[j] = n0[(i0 + j) * n + r];
+                fill_n0(ch, bk, n0, cols, p, i0, c, 0);
                 eigen_coordinates(ch, bk);
                 bk->t = times + tk;
                 memset(bk->at_zero, times[tk] == 0.0, c);
@@ -566,42 +577,62 @@ static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t n_items, Py_ssize_
     return 0;
 }
 
-static const char *const ARG_NAMES[11] = {"lam", "ct", "cat", "cinv", "cinv_abs", "hi", "n0",
-                                          "times", "scale", "out", "ok"};
+static const char *const ARG_NAMES[12] = {"lam", "ct", "cat", "cinv", "cinv_abs", "hi", "n0",
+                                          "cols", "times", "scale", "out", "ok"};
 
-/* solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, times, scale, out, ok) -> untrusted count
+/* n (from lam), p (from cols), m (from n0 = (m, p)) and nt (from times), checked */
+static int point_shape(Py_buffer *lam, Py_ssize_t lam_item, Py_buffer *n0, Py_buffer *cols,
+                       Py_buffer *times, Py_ssize_t *n, Py_ssize_t *p, Py_ssize_t *m,
+                       Py_ssize_t *nt)
+{
+    *n = lam->len / lam_item;
+    *p = cols->len / 8;
+    *m = *p ? n0->len / 8 / *p : 0;
+    *nt = times->len / 8;
+    if (*m * *p * 8 != n0->len || (*p == 0 && n0->len)) {
+        PyErr_SetString(PyExc_ValueError, "_bateman: n0 is not (m, len(cols))");
+        return -1;
+    }
+    for (Py_ssize_t q = 0; q < *p; q++) {
+        int64_t col = ((const int64_t *)cols->buf)[q];
+        if (col < 0 || col >= *n) {
+            PyErr_SetString(PyExc_ValueError, "_bateman: a column of cols is not in the chain");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok) -> untrusted
  *   lam (n,), ct/cat (n*n, C and |C| column-major), cinv/cinv_abs (n*n row-major),
- *   hi (n,) int64, n0 (m, n), times (nt,), scale (n,), out (m, nt, n), ok (m*nt,) uint8 */
+ *   hi (n,) int64, n0 (m, p) with cols (p,) int64 its chain columns, times (nt,),
+ *   scale (n,), out (m, nt, n), ok (m*nt,) uint8 */
 static PyObject *solve(PyObject *self, PyObject *args)
 {
-    PyObject *o[11];
+    PyObject *o[12];
     double eps;
-    if (!PyArg_ParseTuple(args, "OOOOOOdOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &eps,
-                          &o[6], &o[7], &o[8], &o[9], &o[10]))
+    if (!PyArg_ParseTuple(args, "OOOOOOdOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &eps,
+                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11]))
         return NULL;
-    Py_buffer views[11];
+    Py_buffer views[12];
     int got = 0;
     PyObject *result = NULL;
-    Py_ssize_t sizes[11] = {-1, 0, 0, 0, 0, 0, -1, -1, 0, 0, 0};
-    Py_ssize_t n = 0, m = 0, nt = 0;
-    for (; got < 11; got++) {
+    Py_ssize_t sizes[12] = {-1, 0, 0, 0, 0, 0, -1, -1, -1, 0, 0, 0};
+    Py_ssize_t n = 0, p = 0, m = 0, nt = 0;
+    for (; got < 12; got++) {
         if (got == 1) {
             n = views[0].len / 8;
             Py_ssize_t fill[5] = {n * n, n * n, n * n, n * n, n};
             memcpy(sizes + 1, fill, sizeof fill);
         }
-        if (got == 8) {
-            m = n ? views[6].len / 8 / n : 0;
-            nt = views[7].len / 8;
-            if (m * n * 8 != views[6].len) {
-                PyErr_SetString(PyExc_ValueError, "_bateman: n0 is not (m, n)");
+        if (got == 9) {
+            if (point_shape(&views[0], 8, &views[6], &views[7], &views[8], &n, &p, &m, &nt) < 0)
                 goto done;
-            }
-            sizes[8] = n;
-            sizes[9] = m * nt * n;
-            sizes[10] = m * nt;
+            sizes[9] = n;
+            sizes[10] = m * nt * n;
+            sizes[11] = m * nt;
         }
-        if (get_buf(o[got], &views[got], sizes[got], got == 10 ? 1 : 8, got >= 9,
+        if (get_buf(o[got], &views[got], sizes[got], got == 11 ? 1 : 8, got >= 10,
                     ARG_NAMES[got]) < 0)
             goto done;
     }
@@ -650,8 +681,8 @@ static PyObject *solve(PyObject *self, PyObject *args)
                   views[5].buf, cmax, eps, rowf, q, 3.0 * (double)(n + 1) * 0x1p-1074};
     long long untrusted;
     Py_BEGIN_ALLOW_THREADS
-    untrusted = solve_all(&ch, views[6].buf, m, views[7].buf, nt, views[8].buf, views[9].buf,
-                          views[10].buf, &bk);
+    untrusted = solve_all(&ch, views[6].buf, views[7].buf, p, m, views[8].buf, nt,
+                          views[9].buf, views[10].buf, views[11].buf, &bk);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(buf);
     result = PyLong_FromLongLong(untrusted);
@@ -670,8 +701,9 @@ done:
  * sum_k a_k bounds every term left out (1e-4932 of the inventory) */
 #define LD_NEGLIGIBLE 11355.0L
 static int solve_point_ld(Py_ssize_t n, const long double *lam, const long double *c,
-                          const long double *ci, const double *q, const double *n0d, double t,
-                          long double *w, double *out, const double *scale)
+                          const long double *ci, const double *q, const double *n0d,
+                          const int64_t *cols, Py_ssize_t p, double t, long double *w,
+                          double *out, const double *scale)
 {
     long double *n0 = w, *y = n0 + n, *a = y + n, *pk = a + n, *e = pk + n, *m = e + n,
                 *x = m + n, *v = x + n, *b = v + n, *vm = b + n, *bm = vm + n;
@@ -680,7 +712,9 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
     int any_tiny = 0;
     long double suma = 0.0L;
     for (r = 0; r < n; r++)
-        n0[r] = n0d[r];
+        n0[r] = 0.0L;
+    for (Py_ssize_t i = 0; i < p; i++)
+        n0[cols[i]] += n0d[i];
     for (k = 0; k < n; k++) {
         long double s = 0.0L, sa = 0.0L;
         pk[k] = 0.0L;
@@ -749,53 +783,47 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
     return 1;
 }
 
-/* solve_ld(lam, c, cinv, n0, times, points, scale, out, ok) -> still untrusted count
- *   lam (n,), c/cinv (n*n row-major) in long double; n0 (m, n), times (nt,) float64;
- *   points (p,) int64 indices i * nt + k; scale (n,); out (m, nt, n); ok (m * nt,) uint8 */
+/* solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok) -> still untrusted count
+ *   lam (n,), c/cinv (n*n row-major) in long double; n0 (m, p) and cols (p,) as for solve;
+ *   times (nt,); points (k,) int64 indices i * nt + t; scale (n,); out (m, nt, n);
+ *   ok (m * nt,) uint8 */
 static PyObject *solve_ld(PyObject *self, PyObject *args)
 {
-    PyObject *o[9];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &o[8]))
+    PyObject *o[10];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
+                          &o[7], &o[8], &o[9]))
         return NULL;
-    static const char *const names[9] = {"lam", "c", "cinv", "n0", "times", "points", "scale",
-                                         "out", "ok"};
-    Py_buffer views[9];
+    static const char *const names[10] = {"lam", "c", "cinv", "n0", "cols", "times", "points",
+                                          "scale", "out", "ok"};
+    Py_buffer views[10];
     int got = 0;
     PyObject *result = NULL;
-    Py_ssize_t n = 0, m = 0, nt = 0, np_ = 0, ld = (Py_ssize_t)sizeof(long double);
-    for (; got < 9; got++) {
+    Py_ssize_t n = 0, p = 0, m = 0, nt = 0, np_ = 0, ld = (Py_ssize_t)sizeof(long double);
+    for (; got < 10; got++) {
         Py_ssize_t items = -1, size = 8;
         if (got == 0)
             size = ld;
         if (got == 1 || got == 2) {
-            items = n * n;
+            items = (views[0].len / ld) * (views[0].len / ld);
             size = ld;
         }
-        if (got == 6)
-            items = n;
+        if (got == 6 && point_shape(&views[0], ld, &views[3], &views[4], &views[5], &n, &p, &m,
+                                    &nt) < 0)
+            goto done;
         if (got == 7)
+            items = n;
+        if (got == 8)
             items = m * nt * n;
-        if (got == 8) {
+        if (got == 9) {
             items = m * nt;
             size = 1;
         }
-        if (get_buf(o[got], &views[got], items, size, got >= 7, names[got]) < 0)
+        if (get_buf(o[got], &views[got], items, size, got >= 8, names[got]) < 0)
             goto done;
-        if (got == 0)
-            n = views[0].len / ld;
-        if (got == 3)
-            m = n ? views[3].len / 8 / n : 0;
-        if (got == 4)
-            nt = views[4].len / 8;
-        if (got == 5)
-            np_ = views[5].len / 8;
+        if (got == 6)
+            np_ = views[6].len / 8;
     }
-    if (m * n * 8 != views[3].len) {
-        PyErr_SetString(PyExc_ValueError, "_bateman: n0 is not (m, n)");
-        goto done;
-    }
-    const int64_t *pts = views[5].buf;
+    const int64_t *pts = views[6].buf;
     for (Py_ssize_t i = 0; i < np_; i++)
         if (pts[i] < 0 || pts[i] >= m * nt) {
             PyErr_SetString(PyExc_ValueError, "_bateman: a point index is out of range");
@@ -816,12 +844,12 @@ static PyObject *solve_ld(PyObject *self, PyObject *args)
     long long left = 0;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < np_; i++) {
-        Py_ssize_t p = (Py_ssize_t)pts[i], inv = p / nt, tk = p % nt;
+        Py_ssize_t pt = (Py_ssize_t)pts[i], inv = pt / nt, tk = pt % nt;
         uint8_t good = (uint8_t)solve_point_ld(
-            n, views[0].buf, c, views[2].buf, q, (const double *)views[3].buf + inv * n,
-            ((const double *)views[4].buf)[tk], work, (double *)views[7].buf + p * n,
-            views[6].buf);
-        ((uint8_t *)views[8].buf)[p] = good;
+            n, views[0].buf, c, views[2].buf, q, (const double *)views[3].buf + inv * p,
+            views[4].buf, p, ((const double *)views[5].buf)[tk], work,
+            (double *)views[8].buf + pt * n, views[7].buf);
+        ((uint8_t *)views[9].buf)[pt] = good;
         left += !good;
     }
     Py_END_ALLOW_THREADS
@@ -861,9 +889,9 @@ static PyObject *py_expm1_neg(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"solve", solve, METH_VARARGS,
-     "solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, times, scale, out, ok) -> untrusted"},
+     "solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok) -> untrusted"},
     {"solve_ld", solve_ld, METH_VARARGS,
-     "solve_ld(lam, c, cinv, n0, times, points, scale, out, ok) -> still untrusted"},
+     "solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok) -> still untrusted"},
     {"exp_neg", py_exp_neg, METH_VARARGS, "exp_neg(x, out): out = exp(-x), x >= 0"},
     {"expm1_neg", py_expm1_neg, METH_VARARGS, "expm1_neg(x, out): out = expm1(-x), x >= 0"},
     {NULL, NULL, 0, NULL},

@@ -106,6 +106,13 @@ class Chain:
         return k
 
     @property
+    def all_columns(self) -> npt.NDArray[np.int64]:
+        """0 .. n-1: every nuclide as a column of a dense N(0)."""
+        if "all_columns" not in self._cache:
+            self._cache["all_columns"] = np.arange(self.size, dtype=np.int64)
+        return self._cache["all_columns"]  # type: ignore[no-any-return]
+
+    @property
     def ones(self) -> FloatArray:
         """A scale of 1 per nuclide (atoms out of the kernel)."""
         if "ones" not in self._cache:

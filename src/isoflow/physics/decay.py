@@ -228,10 +228,10 @@ def batch_activities(parents: Sequence[str], initial_bq: npt.ArrayLike,
             raise InvalidInput(f"{nuc.name} is stable and has no activity", field="parents")
     times = _times(times_s)
     chain = chain_for(tuple(sorted(n.name for n in nucs)))
-    n0 = np.zeros((a0.shape[0], chain.size))
-    for j, nuc in enumerate(nucs):
-        n0[:, chain.index[nuc.name]] = a0[:, j] / nuc.decay_constant_per_s
-    return list(chain.nuclides), solve_atoms(chain, n0, times, scale=chain.lam)
+    # atoms of the parents only, with their chain columns (no dense (m, n) array)
+    n0 = a0 / np.array([nuc.decay_constant_per_s for nuc in nucs])
+    cols = np.array([chain.index[nuc.name] for nuc in nucs], dtype=np.int64)
+    return list(chain.nuclides), solve_atoms(chain, n0, times, scale=chain.lam, cols=cols)
 
 
 # ---------------------------------------------------------------- single-nuclide helpers

@@ -130,26 +130,35 @@ def _check(chain: Chain, v: FloatArray, b: FloatArray) -> BoolArray:
 
 
 def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool = False,
-                scale: FloatArray | None = None) -> FloatArray:
+                scale: FloatArray | None = None, cols: npt.NDArray[np.int64] | None = None
+                ) -> FloatArray:
     """Atoms of every chain nuclide for each inventory at each time (times ``scale`` per
     nuclide if given, e.g. λ for activities, at no extra pass).
 
-    n0 : (m, n) initial atoms in chain order; times : (t,) [s], >= 0.
-    Returns (m, t, n) float64.
+    n0 : (m, n) initial atoms in chain order, or (m, p) for the chain nuclides ``cols`` only
+    (the others start at 0: many inventories of a few parents need no dense array);
+    times : (t,) [s], >= 0. Returns (m, t, n) float64.
     """
-    m, n = n0.shape
+    m, n = n0.shape[0], chain.size
     nt = times.shape[0]
     out = np.empty((m, nt, n), dtype=np.float64)
     if m == 0 or nt == 0:
         return out
+    if cols is None:
+        cols = chain.all_columns
+    if KERNEL is not None and not exact:
+        _solve_kernel(KERNEL, chain, n0, cols, times, out, scale)
+        return out
+    if n0.shape[1] != n or not np.array_equal(cols, chain.all_columns):
+        dense = np.zeros((m, n))
+        for q, col in enumerate(cols.tolist()):
+            dense[:, col] += n0[:, q]
+        n0 = dense
     if exact:
         for i in range(m):
             for k in range(nt):
                 out[i, k] = atoms_exact(chain, n0[i], float(times[k]), FLOOR_REL)
         STATS.exact_points += m * nt
-    elif KERNEL is not None:
-        _solve_kernel(KERNEL, chain, n0, times, out, scale)
-        return out
     else:
         _solve_numpy(chain, n0, times, out)
     if scale is not None:
@@ -157,8 +166,9 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     return out
 
 
-def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray, times: FloatArray,
-                  out: FloatArray, scale: FloatArray | None) -> None:
+def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray,
+                  cols: npt.NDArray[np.int64], times: FloatArray, out: FloatArray,
+                  scale: FloatArray | None) -> None:
     """The compiled float64 pass (both forms where needed, so no float64 retry), then the
     long-double and exact retries of the points it could not vouch for."""
     m, nt, _ = out.shape
@@ -168,16 +178,19 @@ def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray, times: Float
     n0c = np.ascontiguousarray(n0, dtype=np.float64)
     tc = np.ascontiguousarray(times, dtype=np.float64)
     bad = kernel.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi, EPS, n0c,
-                       tc, factor, out, ok)
+                       cols, tc, factor, out, ok)
     retried = left = bad
     if bad:
         ext = chain.extended()
         if ext is not None:  # the long-double retry, also compiled
             points = np.flatnonzero(ok == 0).astype(np.int64)
-            left = kernel.solve_ld(ext.lam, ext.c, ext.c_inv, n0c, tc, points, factor, out, ok)
+            left = kernel.solve_ld(ext.lam, ext.c, ext.c_inv, n0c, cols, tc, points, factor,
+                                   out, ok)
         for p in np.flatnonzero(ok == 0).tolist() if left else ():
             i, j = divmod(p, nt)
-            out[i, j] = atoms_exact(chain, n0[i], float(times[j]), FLOOR_REL) * factor
+            row = np.zeros(chain.size)
+            np.add.at(row, cols, n0c[i])
+            out[i, j] = atoms_exact(chain, row, float(times[j]), FLOOR_REL) * factor
     STATS.float_points += m * nt - retried
     STATS.extended_points += retried - left
     STATS.exact_points += left
