@@ -481,7 +481,6 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
     }
     long long untrusted = 0;
     for (j = 0; j < c; j++) {
-        double *o = out + j * stride;
         int good = 1;
         if (bk->at_zero[j]) {  /* N(0) is the input itself, exactly */
             for (r = 0; r < n; r++)
@@ -491,9 +490,14 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
         }
         ok[j * ok_stride] = (uint8_t)good;
         untrusted += !good;
-        if (good)
-            for (r = 0; r < n; r++)
-                o[r] = AT(bk->v, r)[j] * scale[r];
+    }
+    /* out: nuclide by nuclide along the points (untrusted points are rewritten by the
+     * retries) */
+    for (r = 0; r < n; r++) {
+        const double *v = AT(bk->v, r);
+        double sr = scale[r], *o = out + r;
+        for (j = 0; j < c; j++)
+            o[j * stride] = v[j] * sr;
     }
     return untrusted;
 }
