@@ -13,7 +13,8 @@ Cases (targets from issue #2):
   memory      peak memory of the u238 case                 <= 2x the output array
 The library's loops are timed on a sample of calls and scaled to 10,000 (stated in the JSON).
 The float64 path, the long-double retry and the exact (mpmath) fallback are reported, with
-how many points each took.
+how many points each took. The float64 pass is the compiled kernel (_bateman.c); the batched
+cases are timed again on the numpy implementation (the fallback) for comparison.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from isoflow.physics import Inventory, batch_activities
+from isoflow.physics import Inventory, batch_activities, engine
 from isoflow.physics.engine import STATS
 
 OUT = Path(__file__).parent / "results" / "decay.json"
@@ -55,6 +56,7 @@ def main() -> None:
 
     rd_import_s = time.perf_counter() - t_import
     res: dict[str, object] = {
+        "float_path": "compiled kernel (_bateman.c)" if engine.KERNEL else "numpy",
         "python": sys.version.split()[0], "machine": platform.machine(),
         "numpy": np.__version__, "radioactivedecay": rd.__version__,
         "blas_threads": 1, "radioactivedecay_import_s": rd_import_s,
@@ -144,6 +146,18 @@ def main() -> None:
                                           "long_double_points": STATS.extended_points,
                                           "exact_points": STATS.exact_points,
                                           "exact_fraction": STATS.exact_points / total}
+
+        # ---- the same batched cases on the numpy implementation (the fallback)
+        kernel, engine.KERNEL = engine.KERNEL, None
+        try:
+            res["numpy_path"] = {
+                "times_s": median_time(lambda: inv.activities_bq_at(times)),
+                "inventories_s": median_time(
+                    lambda: batch_activities(["Mo-99"], initial, [86400.0])),
+                "u238_s": median_time(lambda: u.activities_bq_at(t_u), repeat=3),
+            }
+        finally:
+            engine.KERNEL = kernel
 
     checks = {
         "single_le_20us": res["single"]["isoflow_us"] <= 20,  # type: ignore[index]
