@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,11 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     from isoflow.api.deps import limit_threads
 
     limit_threads()
+    # What is loaded by now lives as long as the process: keep it out of the garbage
+    # collector's full passes. One pass over those ~130,000 objects took 84 ms, and every
+    # request in flight waited through it (a 300 ms stall under load, measured).
+    gc.collect()
+    gc.freeze()
     yield
 
 

@@ -51,7 +51,7 @@ class EventKind(StrEnum):
     CORRECTION = "correction"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEvent:
     """One appended record of a container, as stored. Times are aware UTC datetimes.
 
