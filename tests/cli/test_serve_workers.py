@@ -44,3 +44,31 @@ def test_a_port_taken_without_reuse_port_is_refused_up_front() -> None:
         taken.listen()
         with pytest.raises(OSError):
             bind_reuse_port("127.0.0.1", taken.getsockname()[1])
+
+
+def test_connections_of_a_worker_socket_send_without_delay() -> None:
+    """asyncio sets TCP_NODELAY on accepted connections only for a socket made with protocol
+    TCP; without it each response written in two parts waits for a delayed ACK."""
+    import asyncio
+
+    port = _free_port()
+    (sock,) = pickle.loads(pickle.dumps(OwnSocketPerWorker("127.0.0.1", port)))
+    nodelay: list[int] = []
+
+    async def main() -> None:
+        def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            conn = writer.get_extra_info("socket")
+            nodelay.append(conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(on_connect, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(100):
+                if nodelay:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert nodelay and nodelay[0] != 0

@@ -44,9 +44,12 @@ def reuse_port_supported() -> bool:
 
 
 def bind_reuse_port(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to (host, port) with SO_REUSEPORT, not yet listening."""
+    """A TCP socket bound to (host, port) with SO_REUSEPORT, not yet listening. Its protocol
+    is given as TCP, not left 0: asyncio only sets TCP_NODELAY on the connections of a socket
+    that says so, and without it a response written in two parts (uvicorn writes the head,
+    then the body) waits for the client's delayed ACK (~40 ms a request, measured)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
