@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 AnySelect = Select[*tuple[Any, ...]]
 _WRITE = "isoflow_write"
 _STATEMENTS = "isoflow_statements"
+_CURSOR = "isoflow_fetch_cursor"
 
 
 class _SQLiteWriterQueue(AbstractContextManager["_SQLiteWriterQueue"]):
@@ -150,6 +151,12 @@ class Database:
             self.engine.execution_options(**{_STATEMENTS: True}) if self.dialect == "sqlite"
             else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self._plans: dict[int, _Plan] = {}
+        # fetch(): on PostgreSQL, connections of their own that stay in autocommit mode
+        # (switching a pooled connection there and back costs on every call); they only
+        # ever read, so returning one to the pool needs no rollback.
+        self._fetch_engine = self.engine if self.dialect != "postgresql" else create_engine(
+            self.url, echo=echo, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
+            pool_size=5, max_overflow=20, pool_timeout=120, pool_recycle=1800)
 
     @property
     def is_sqlite(self) -> bool:
@@ -206,24 +213,22 @@ class Database:
             params = dict(params)
             for name, proc in plan.binds:
                 params[name] = proc(params[name])
-        raw = self.engine.raw_connection()
-        driver = raw.driver_connection
+        raw = self._fetch_engine.raw_connection()
         try:
-            if self.dialect == "postgresql":
-                driver.autocommit = True  # type: ignore[union-attr]
-            cursor = raw.cursor()
-            try:
-                cursor.execute(plan.sql, params)
-                rows = cursor.fetchall()
+            # one cursor per pooled connection, kept with it (its info is dropped with it)
+            cursor = raw.info.get(_CURSOR)
+            if cursor is None:
+                cursor = raw.info[_CURSOR] = raw.cursor()
+            cursor.execute(plan.sql, params)
+            rows = cursor.fetchall()
+            results = plan.results
+            if results is None:
                 results = plan.result_processors(cursor.description)
-            finally:
-                cursor.close()
+        except BaseException:
+            raw.invalidate()  # a connection in an unknown state (e.g. the server restarted)
+            raise
         finally:
-            try:
-                if self.dialect == "postgresql":
-                    driver.autocommit = False  # type: ignore[union-attr]
-            finally:
-                raw.close()
+            raw.close()
         make = plan.row
         if not results:
             return [make(r) for r in rows]
@@ -237,6 +242,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._fetch_engine is not self.engine:
+            self._fetch_engine.dispose()
 
 
 def _configure_sqlite(engine: Engine) -> None:
