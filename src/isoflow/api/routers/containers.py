@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field, model_validator
+from starlette.concurrency import run_in_threadpool
 
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
@@ -141,13 +142,21 @@ def _default_site(db: Database, actor: Actor, site_id: int | None) -> int:
     return sites[0].id
 
 
+# The writes below are coroutines that hand the use case to the thread pool themselves (it
+# waits for locks and for the disk): for a synchronous endpoint FastAPI also validates the
+# response in the pool, a second hand-off per request.
 @router.post("", response_model=ContainerOut, status_code=201)
-def receive(body: ReceiptIn, actor: CurrentActor, db: DB) -> ContainerView:
+async def receive(body: ReceiptIn, actor: CurrentActor, db: DB) -> ContainerView:
     """Receive a container; refused (409, with the numbers) beyond the licence limits."""
-    return ledger.receive(db, actor, site_id=_default_site(db, actor, body.site_id),
-                          kind=body.kind, nuclide=body.nuclide, activity_bq=body.activity_bq,
-                          reference_at=body.reference_at, volume_ml=body.volume_ml,
-                          received_at=body.received_at, label=body.label, note=body.note)
+
+    def use_case() -> ContainerView:
+        return ledger.receive(db, actor, site_id=_default_site(db, actor, body.site_id),
+                              kind=body.kind, nuclide=body.nuclide,
+                              activity_bq=body.activity_bq, reference_at=body.reference_at,
+                              volume_ml=body.volume_ml, received_at=body.received_at,
+                              label=body.label, note=body.note)
+
+    return await run_in_threadpool(use_case)
 
 
 @router.get("", response_model=list[ContainerOut])
@@ -176,35 +185,38 @@ def list_events(container_id: ContainerId, actor: CurrentActor, db: DB) -> list[
 
 
 @router.post("/{container_id}/withdrawals", response_model=EventOut, status_code=201)
-def withdraw(container_id: ContainerId, body: WithdrawalIn, actor: CurrentActor,
-             db: DB) -> EventView:
+async def withdraw(container_id: ContainerId, body: WithdrawalIn, actor: CurrentActor,
+                   db: DB) -> EventView:
     """Withdraw activity or volume; 409 with the available amount if it would overdraw."""
-    return ledger.withdraw(db, actor, container_id, at=body.at, activity_bq=body.activity_bq,
-                           volume_ml=body.volume_ml, note=body.note,
-                           into_kind=None if body.into is None else body.into.kind,
-                           into_label="" if body.into is None else body.into.label)
+    return await run_in_threadpool(
+        ledger.withdraw, db, actor, container_id, at=body.at, activity_bq=body.activity_bq,
+        volume_ml=body.volume_ml, note=body.note,
+        into_kind=None if body.into is None else body.into.kind,
+        into_label="" if body.into is None else body.into.label)
 
 
 @router.post("/{container_id}/measurements", response_model=EventOut, status_code=201)
-def measure(container_id: ContainerId, body: MeasurementIn, actor: CurrentActor,
-            db: DB) -> EventView:
-    return ledger.measure(db, actor, container_id, activity_bq=body.activity_bq, at=body.at,
-                          note=body.note)
+async def measure(container_id: ContainerId, body: MeasurementIn, actor: CurrentActor,
+                  db: DB) -> EventView:
+    return await run_in_threadpool(ledger.measure, db, actor, container_id,
+                                   activity_bq=body.activity_bq, at=body.at, note=body.note)
 
 
 @router.post("/{container_id}/disposal", response_model=EventOut, status_code=201)
-def dispose(container_id: ContainerId, body: DisposalIn, actor: CurrentActor,
-            db: DB) -> EventView:
-    return ledger.dispose(db, actor, container_id, at=body.at, note=body.note)
+async def dispose(container_id: ContainerId, body: DisposalIn, actor: CurrentActor,
+                  db: DB) -> EventView:
+    return await run_in_threadpool(ledger.dispose, db, actor, container_id, at=body.at,
+                                   note=body.note)
 
 
 @router.post("/{container_id}/corrections", response_model=EventOut, status_code=201)
-def correct(container_id: ContainerId, body: CorrectionIn, actor: CurrentActor,
-            db: DB) -> EventView:
+async def correct(container_id: ContainerId, body: CorrectionIn, actor: CurrentActor,
+                  db: DB) -> EventView:
     """Correct an earlier event: a new event that points to it and says why."""
-    return ledger.correct(db, actor, container_id, event_id=body.event_id, reason=body.reason,
-                          activity_bq=body.activity_bq, volume_ml=body.volume_ml,
-                          reference_at=body.reference_at, at=body.at, void=body.void)
+    return await run_in_threadpool(
+        ledger.correct, db, actor, container_id, event_id=body.event_id, reason=body.reason,
+        activity_bq=body.activity_bq, volume_ml=body.volume_ml,
+        reference_at=body.reference_at, at=body.at, void=body.void)
 
 
 
