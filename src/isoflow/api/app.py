@@ -25,7 +25,9 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app() -> FastAPI:
+def create_app(*, container_read_shortcut: bool = True) -> FastAPI:
+    """The application. ``container_read_shortcut=False`` leaves every request to the
+    FastAPI routes (the tests compare both; see isoflow.api.container_reads)."""
     app = FastAPI(
         lifespan=_lifespan,
         title="isoflow",
@@ -56,4 +58,8 @@ def create_app() -> FastAPI:
 
     pages.mount(app)
     generator_pages.mount(app)
+    if container_read_shortcut:
+        from isoflow.api.container_reads import ContainerReadShortcut
+
+        app.add_middleware(ContainerReadShortcut)
     return app

@@ -8,7 +8,7 @@ cheaper than the hand-off to a worker thread it would otherwise need, twice per 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -31,11 +31,16 @@ def limit_threads() -> None:
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
 
 
-async def get_db(request: Request) -> Database:
-    """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL).
-    Async (it does no I/O) so FastAPI does not hand it to the thread pool."""
-    db = getattr(request.app.state, "isoflow_db", None)
+def database_of(app: Any) -> Database:
+    """The app's database (``app.state.isoflow_db`` if set, else ISOFLOW_DATABASE_URL)."""
+    db = getattr(app.state, "isoflow_db", None)
     return db if db is not None else default_database()
+
+
+async def get_db(request: Request) -> Database:
+    """The request's database (:func:`database_of` its app). Async (it does no I/O) so
+    FastAPI does not hand it to the thread pool."""
+    return database_of(request.app)
 
 
 def _unauthenticated(message: str) -> HTTPException:
