@@ -2,9 +2,10 @@
 correct — each one transaction that appends events and audit entries — and what a container
 or a site holds at any time, computed from events and decay (isoflow.domain.ledger).
 
-Concurrency: every append locks the container row first (``SELECT ... FOR UPDATE`` on
-PostgreSQL; on SQLite the write transaction is ``BEGIN IMMEDIATE``), then reads the ledger,
-checks it and appends, so concurrent withdrawals are serialised and can never overdraw.
+Concurrency: every append locks the container row first (on PostgreSQL with the UPDATE that
+counts the event to come, a row lock as ``SELECT ... FOR UPDATE`` takes; on SQLite the write
+transaction is ``BEGIN IMMEDIATE``), then reads the ledger, checks it and appends, so
+concurrent withdrawals are serialised and can never overdraw.
 A receipt locks the site row the same way, so two receipts cannot both slip under a licence
 limit.
 """
@@ -152,7 +153,11 @@ _CONTAINER_COLUMNS = (_CT.c.id, _CT.c.org_id, _CT.c.site_id, _CT.c.kind, _CT.c.n
 _N_CONTAINER_COLUMNS = len(_CONTAINER_COLUMNS)
 #: Statements built once (SQLAlchemy then reuses their compiled form).
 _SELECT_CONTAINER = select(*_CONTAINER_COLUMNS).where(_CT.c.id == bindparam("cid"))
-_LOCK_CONTAINER = _SELECT_CONTAINER.with_for_update()
+#: Locks the row (as SELECT ... FOR UPDATE would) and counts the event about to be appended,
+#: in one statement; returns the row with the new count.
+_LOCK_AND_COUNT = (update(_CT).where(_CT.c.id == bindparam("cid"))
+                   .values(event_count=_CT.c.event_count + 1)
+                   .returning(*_CONTAINER_COLUMNS))
 
 
 def _container_view(c: _ContainerRow | Container, events: Sequence[rules.LedgerEvent],
@@ -177,16 +182,27 @@ def _not_found(container_id: int) -> NotFound:
     return NotFound(f"no container {container_id}", field="container_id")
 
 
-def _visible_container(s: Session | Connection, actor: Actor, container_id: int, *,
-                       lock: bool = False) -> _ContainerRow:
-    """The container's row (locked for the transaction if ``lock``: ``FOR UPDATE`` on
-    PostgreSQL; on SQLite the IMMEDIATE transaction holds the write lock already);
-    NotFound if it does not exist or belongs to another organisation."""
-    row = s.execute(_LOCK_CONTAINER if lock else _SELECT_CONTAINER,
-                    {"cid": container_id}).first()
+def _visible_container(s: Session | Connection, actor: Actor,
+                       container_id: int) -> _ContainerRow:
+    """The container's row; NotFound if it does not exist or belongs to another
+    organisation."""
+    row = s.execute(_SELECT_CONTAINER, {"cid": container_id}).first()
     if row is None or not actor.sees(row.org_id):
         raise _not_found(container_id)
     return _ContainerRow(*row)
+
+
+def _lock_for_append(s: Session | Connection, actor: Actor,
+                     container_id: int) -> _ContainerRow:
+    """Lock the container for the rest of the transaction and count the one event the use
+    case appends to it: an UPDATE takes the row lock as ``SELECT ... FOR UPDATE`` would on
+    PostgreSQL (on SQLite the IMMEDIATE transaction holds the write lock already), and a use
+    case that fails rolls the count back with everything else. Returns the row as it was
+    before (``event_count`` the events stored so far); NotFound as _visible_container."""
+    row = s.execute(_LOCK_AND_COUNT, {"cid": container_id}).first()
+    if row is None or not actor.sees(row.org_id):
+        raise _not_found(container_id)
+    return replace(_ContainerRow(*row), event_count=row.event_count - 1)
 
 
 def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
@@ -405,8 +421,6 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
 # ------------------------------------------------------------------ writing
 _INSERT_EVENT = insert(_ET).returning(_ET.c.id)
 _INSERT_CONTAINER = insert(_CT).returning(_CT.c.id)
-_SET_EVENT_COUNT = (update(_CT).where(_CT.c.id == bindparam("cid"))
-                    .values(event_count=bindparam("count")))
 
 
 def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_id: int,
@@ -427,13 +441,9 @@ def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_
 
 def _append(s: Session | Connection, actor: Actor, c: _ContainerRow, *, kind: EventKind,
             at: datetime, **values: object) -> EventView:
-    """Insert the container's next event and count it (the caller holds the container's
-    lock, and ``c`` was read under it)."""
-    seq = c.event_count + 1
-    e = _insert_event(s, actor, c.org_id, c.id, seq, kind=kind, at=at,
-                      **values)  # type: ignore[arg-type]
-    s.execute(_SET_EVENT_COUNT, {"cid": c.id, "count": seq})
-    return e
+    """Insert the container's next event (``c`` from _lock_for_append, which counted it)."""
+    return _insert_event(s, actor, c.org_id, c.id, c.event_count + 1, kind=kind, at=at,
+                         **values)  # type: ignore[arg-type]
 
 
 def _as_domain(e: EventView) -> rules.LedgerEvent:
@@ -556,7 +566,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
         _kind(into_kind)
     t = now() if at is None else aware_utc(at, "at")
     with db.write_rows() as s:
-        c = _visible_container(s, actor, container_id, lock=True)
+        c = _lock_for_append(s, actor, container_id)
         events = _ledger_of(db, s, c)
         lam = _decay_constant(c.nuclide)
         holding = rules.holding_at(lam, events, t)
@@ -623,7 +633,7 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
                     at: datetime, *, action: str, activity_bq: float | None = None,
                     note: str | None = None) -> EventView:
     with db.write_rows() as s:
-        c = _visible_container(s, actor, container_id, lock=True)
+        c = _lock_for_append(s, actor, container_id)
         events = _ledger_of(db, s, c)
         rules.check_consistent(_decay_constant(c.nuclide), [*events, rules.LedgerEvent(
             id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
@@ -651,7 +661,7 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
     if not void and activity is None and volume is None and reference_at is None and at is None:
         raise InvalidInput("a correction gives new values or voids the event", field="void")
     with db.write() as s:
-        c = _visible_container(s, actor, container_id, lock=True)
+        c = _lock_for_append(s, actor, container_id)
         stored = _events_of(s, c.id)
         target = next((e for e in stored if e.id == event_id), None)
         if target is None:
