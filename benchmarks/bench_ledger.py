@@ -30,15 +30,17 @@ one GET a second, latency counted from when each was due). Warm-up before measur
 GETs of the stock solution on each of 50 connections (the measured containers stay cold).
 
 Two server workers (ISOFLOW_BENCH_WORKERS to change), because two measured better than one
-on every figure: one worker is a single Python process that saturates one core (the GIL)
-while the load generator needs only ~0.07 ms of CPU per request, so the second core is half
-idle. Measured side by side (one run each): SQLite 2,213 GET/s (p99 32 ms) and 364 writes/s
-with one worker, 2,571 GET/s (p99 29 ms) and 381 writes/s with two; PostgreSQL 1,482 GET/s
-(p99 40 ms) and 235-272 writes/s with one, 2,051 GET/s (p99 34 ms) and 367 writes/s with two.
-The same measurement with one worker is repeated in brief in every run ("compare_1_worker";
-ISOFLOW_BENCH_COMPARE_WORKERS=0 skips it). Each worker has its own SO_REUSEPORT socket, so
-the 50 connections are split at random between the two; the busier worker's clients wait
-longest (see "client_mean_latency_ms").
+for reads on both databases and for writes on PostgreSQL (SQLite writes, one writer at a
+time, about the same): one worker is a single Python process that saturates one core (the
+GIL) while the load generator needs only ~0.07 ms of CPU per request, so the second core is
+half idle. Four runs, each measuring both side by side: with two workers SQLite served
+2,700-3,350 GET/s (p99 21-24 ms) and 298-382 writes/s, PostgreSQL 1,730-2,190 GET/s (p99
+30-45 ms) and 247-382 writes/s; with one, SQLite 2,100-2,220 GET/s (p99 30-37 ms) and
+309-349 writes/s, PostgreSQL 1,100-1,330 GET/s (p99 49-67 ms: over the target in three runs
+of four) and 226-278 writes/s. The one-worker measurement is repeated in brief in every run
+("compare_1_worker"; ISOFLOW_BENCH_COMPARE_WORKERS=0 skips it). Each worker has its own
+SO_REUSEPORT socket, so the 50 connections are split at random between the two; the busier
+worker's clients wait longest (see "client_mean_latency_ms").
 
 PostgreSQL: ISOFLOW_BENCH_POSTGRES_URL (or ISOFLOW_TEST_POSTGRES_URL) if set, else a throwaway
 cluster started from /usr/lib/postgresql/*/bin on a free loopback port; skipped if neither.
@@ -88,9 +90,10 @@ PACED_RATE_PER_CLIENT, PACED_SECONDS = 1.0, 15.0  # 50 users each sending one GE
 SERVER_WORKERS = int(os.environ.get("ISOFLOW_BENCH_WORKERS", "2"))
 #: Measured again, in brief, with this many workers (ISOFLOW_BENCH_COMPARE_WORKERS=0: not).
 COMPARE_WORKERS = int(os.environ.get("ISOFLOW_BENCH_COMPARE_WORKERS", "1"))
-WORKERS_WHY = ("two measured better than one on every figure: one worker (one Python "
-               "process) saturates one core while the load generator takes ~0.07 ms of CPU "
-               "per request; see compare_1_worker for the same run with one")
+WORKERS_WHY = ("two measured better than one for reads on both databases and for writes on "
+               "PostgreSQL (SQLite writes about the same): one worker (one Python process) "
+               "saturates one core while the load generator takes ~0.07 ms of CPU per "
+               "request; compare_1_worker is the same run with one")
 
 
 # ------------------------------------------------------------------ the hospital-year
