@@ -1,4 +1,5 @@
-/* The float64 Bateman kernel of isoflow.physics.engine, fused into one pass per point.
+/* The float64 Bateman kernel of isoflow.physics.engine, fused into one pass per block of
+ * points, and its long-double retry.
  *
  * For every (inventory, time) point it evaluates, on the chain's eigen-decomposition
  * A = C diag(-lambda) C^-1 (C unit lower triangular, columns in topological order):

@@ -24,10 +24,11 @@ Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at 
 whole block of times are folded out of the products, which is exact and saves most of the
 work for long chains at long times; times are sorted into blocks so that this happens.
 
-The float64 pass has two implementations with the same forms, bounds and trust test: the
-compiled kernel ``_bateman.c`` (one fused pass per point, built by ``pip install``), used
-whenever it is importable, and the numpy blocks below, which remain the reference and the
-fallback (tests run both).
+The float64 pass has two implementations with the same forms and trust test: the compiled
+kernel ``_bateman.c`` (built by ``pip install``; one fused pass per block of points, a
+sharper rigorous bound derived in its header, and its own long-double retry), used whenever
+it is importable, and the numpy blocks below, which remain the reference and the fallback
+(the tests run both).
 """
 
 from __future__ import annotations
