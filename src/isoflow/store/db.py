@@ -131,6 +131,10 @@ class Database:
             kwargs["pool_timeout"] = 120
             # recycle instead of pre-ping: a ping is one more round trip on every request
             kwargs["pool_recycle"] = 1800
+            # hot reads run on the server's event loop: an unreachable server must fail a
+            # request in seconds, not hang the worker (a URL's own connect_timeout wins)
+            if "connect_timeout" not in self.url.query:
+                kwargs["connect_args"] = {"connect_timeout": 10}
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
@@ -156,7 +160,8 @@ class Database:
         # ever read, so returning one to the pool needs no rollback.
         self._fetch_engine = self.engine if self.dialect != "postgresql" else create_engine(
             self.url, echo=echo, isolation_level="AUTOCOMMIT", pool_reset_on_return=None,
-            pool_size=5, max_overflow=20, pool_timeout=120, pool_recycle=1800)
+            pool_size=5, max_overflow=20, pool_timeout=120, pool_recycle=1800,
+            connect_args=kwargs.get("connect_args", {}))
 
     @property
     def is_sqlite(self) -> bool:
