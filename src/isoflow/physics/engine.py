@@ -150,11 +150,7 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     if KERNEL is not None and not exact:
         _solve_kernel(KERNEL, chain, n0, cols, times, out, scale)
         return out
-    if n0.shape[1] != n or not np.array_equal(cols, chain.all_columns):
-        dense = np.zeros((m, n))
-        for q, col in enumerate(cols.tolist()):
-            dense[:, col] += n0[:, q]
-        n0 = dense
+    n0 = _dense(chain, n0, cols)
     if exact:
         for i in range(m):
             for k in range(nt):
@@ -165,6 +161,16 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     if scale is not None:
         out *= scale
     return out
+
+
+def _dense(chain: Chain, n0: FloatArray, cols: npt.NDArray[np.int64]) -> FloatArray:
+    """N(0) as (m, n) in chain order from its (m, p) columns ``cols`` (as given if dense)."""
+    if n0.shape[1] == chain.size and np.array_equal(cols, chain.all_columns):
+        return n0
+    dense = np.zeros((n0.shape[0], chain.size))
+    for q, col in enumerate(cols.tolist()):
+        dense[:, col] += n0[:, q]
+    return dense
 
 
 def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray,
@@ -189,8 +195,7 @@ def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray,
                                    out, ok)
         for p in np.flatnonzero(ok == 0).tolist() if left else ():
             i, j = divmod(p, nt)
-            row = np.zeros(chain.size)
-            np.add.at(row, cols, n0c[i])
+            row = _dense(chain, n0c[i:i + 1], cols)[0]
             out[i, j] = atoms_exact(chain, row, float(times[j]), FLOOR_REL) * factor
     STATS.float_points += m * nt - retried
     STATS.extended_points += retried - left
