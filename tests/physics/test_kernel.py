@@ -63,16 +63,23 @@ def test_wrong_sizes_are_refused() -> None:
     times = np.array([1.0, 2.0])
     out = np.empty((1, 2, ch.size))
     cols = ch.all_columns
+    layout = (2 * ch.size, ch.size, 1)
     with pytest.raises(ValueError, match="out"):
         kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
-                     inv._n0[None, :], cols, times, ch.lam, out[:, :1], np.empty(2, np.uint8))
+                     inv._n0[None, :], cols, times, ch.lam, out[:, :1], np.empty(2, np.uint8),
+                     layout)
     with pytest.raises(ValueError, match="n0"):
         kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
-                     np.ones(ch.size + 1), cols, times, ch.lam, out, np.empty(2, np.uint8))
+                     np.ones(ch.size + 1), cols, times, ch.lam, out, np.empty(2, np.uint8),
+                     layout)
     with pytest.raises(ValueError, match="cols"):
         kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
                      np.ones(1), np.array([ch.size]), times, ch.lam, out,
-                     np.empty(2, np.uint8))
+                     np.empty(2, np.uint8), layout)
+    with pytest.raises(ValueError, match="layout"):  # would write past the end of out
+        kernel.solve(ch.lam, k.ct, k.cat, ch.c_inv, ch.c_inv_abs, k.hi, 1e-15,
+                     inv._n0[None, :], cols, times, ch.lam, out, np.empty(2, np.uint8),
+                     (0, ch.size + 1, 1))
 
 
 @pytest.mark.parametrize("parents", [["U-238"], ["Mo-99", "Tc-99m"], ["Th-232", "Ra-224"],

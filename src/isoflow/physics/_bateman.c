@@ -236,7 +236,7 @@ enum { LIVE = 0, DEAD = 1, SATURATED = 2, STABLE = 3 };
 
 /* v += C[:, k] w, b += |C[:, k]| g along the block, on the rows of the mask */
 INLINE void add_column(const chain_t *ch, const block_t *bk, const uint8_t *rows, Py_ssize_t k,
-                       const double *w, const double *g, double *v, double *b)
+                       const double *restrict w, const double *restrict g, double *v, double *b)
 {
     Py_ssize_t c = bk->count;
     Py_ssize_t n = ch->n;
@@ -244,7 +244,7 @@ INLINE void add_column(const chain_t *ch, const block_t *bk, const uint8_t *rows
         double cr = ch->ct[k * n + r], car = ch->cat[k * n + r];
         if (cr == 0.0 || !rows[r])
             continue;
-        double *vr = AT(v, r), *br = AT(b, r);
+        double *restrict vr = AT(v, r), *restrict br = AT(b, r);
         for (Py_ssize_t j = 0; j < c; j++) {
             vr[j] += cr * w[j];
             br[j] += car * g[j];
@@ -272,12 +272,12 @@ INLINE void product_exp(const chain_t *ch, block_t *bk, const uint8_t *rows, dou
     for (k = 0; k < n; k++) {
         if (bk->kind[k] == DEAD)
             continue;
-        const double *e = AT(bk->e, k), *x = AT(bk->x, k), *y = AT(bk->y, k),
-                     *z = AT(bk->z, k);
-        double *w = bk->w, *g = bk->g, pk = bk->p[k] + 6.0;
+        const double *restrict e = AT(bk->e, k), *restrict x = AT(bk->x, k),
+                     *restrict y = AT(bk->y, k), *restrict z = AT(bk->z, k);
+        double *restrict w = bk->w, *restrict g = bk->g, pk = bk->p[k] + 6.0, eps = ch->eps;
         for (j = 0; j < c; j++) {
             w[j] = y[j] * e[j];
-            g[j] = z[j] * (ch->eps * (pk + 2.0 * x[j])) * e[j];
+            g[j] = z[j] * (eps * (pk + 2.0 * x[j])) * e[j];
         }
         add_column(ch, bk, rows, k, w, g, v, b);
     }
@@ -302,7 +302,8 @@ INLINE void product_expm1(const chain_t *ch, block_t *bk, const uint8_t *rows, d
         sv[r] = sb[r] = 0.0;
     }
     for (k = 0; k < n; k++) {
-        const double *m = AT(bk->m, k), *y = AT(bk->y, k), *z = AT(bk->z, k);
+        const double *restrict m = AT(bk->m, k), *restrict y = AT(bk->y, k),
+                     *restrict z = AT(bk->z, k);
         if (bk->kind[k] == STABLE)
             continue;
         int saturated = bk->kind[k] == SATURATED || bk->kind[k] == DEAD;
@@ -316,7 +317,7 @@ INLINE void product_expm1(const chain_t *ch, block_t *bk, const uint8_t *rows, d
             any_saturated = 1;
             continue;
         }
-        double gk = ch->eps * (bk->p[k] + 9.0), *w = bk->w, *g = bk->g;
+        double gk = ch->eps * (bk->p[k] + 9.0), *restrict w = bk->w, *restrict g = bk->g;
         for (j = 0; j < c; j++) {
             double mj = saturated ? -1.0 : m[j];
             w[j] = y[j] * mj;
@@ -418,10 +419,12 @@ INLINE void expm1_block(const chain_t *ch, block_t *bk)
 /* One block (x, y, z, n0 filled; times within [tmin, tmax]): each nuclide first in the form
  * expected to suit it (expm1 for nuclides slow over the block: lambda tmax <= 1), the other
  * form only for nuclides that fail somewhere in the block, keeping the smaller bound; then
- * the trust test. Point j goes to out + j * stride, its flag to ok[j * ok_stride].
+ * the trust test. Nuclide r of point j goes to out[j * stride + r * row_stride], the point's
+ * flag to ok[j * ok_stride].
  * Returns the number of untrusted points. */
 INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double tmax,
-                             double *out, Py_ssize_t stride, uint8_t *ok, Py_ssize_t ok_stride,
+                             double *out, Py_ssize_t stride, Py_ssize_t row_stride,
+                             uint8_t *ok, Py_ssize_t ok_stride,
                              const double *scale)
 {
     Py_ssize_t n = ch->n, c = bk->count, r, j, k;
@@ -492,13 +495,17 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
         ok[j * ok_stride] = (uint8_t)good;
         untrusted += !good;
     }
-    /* out: nuclide by nuclide along the points (untrusted points are rewritten by the
-     * retries) */
+    /* out: nuclide by nuclide along the points, contiguous where the points run fastest in
+     * out (untrusted points are rewritten by the retries) */
     for (r = 0; r < n; r++) {
-        const double *v = AT(bk->v, r);
-        double sr = scale[r], *o = out + r;
-        for (j = 0; j < c; j++)
-            o[j * stride] = v[j] * sr;
+        const double *restrict v = AT(bk->v, r);
+        double sr = scale[r], *restrict o = out + r * row_stride;
+        if (stride == 1)
+            for (j = 0; j < c; j++)
+                o[j] = v[j] * sr;
+        else
+            for (j = 0; j < c; j++)
+                o[j * stride] = v[j] * sr;
     }
     return untrusted;
 }
@@ -521,10 +528,10 @@ INLINE void fill_n0(const chain_t *ch, block_t *bk, const double *n0, const int6
 VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0,
                                          const int64_t *cols, Py_ssize_t p, Py_ssize_t m,
                                          const double *times, Py_ssize_t nt,
-                                         const double *scale, double *out, uint8_t *ok,
-                                         block_t *bk)
+                                         const double *scale, double *out,
+                                         const Py_ssize_t *os, uint8_t *ok, block_t *bk)
 {
-    Py_ssize_t n = ch->n, j;
+    Py_ssize_t j;
     long long untrusted = 0;
     if (nt >= m) {  /* inventory by inventory, its times in blocks */
         bk->one_inventory = 1;
@@ -544,8 +551,8 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0,
                     tmin = times[t0 + j] < tmin ? times[t0 + j] : tmin;
                     tmax = times[t0 + j] > tmax ? times[t0 + j] : tmax;
                 }
-                untrusted += solve_block(ch, bk, tmin, tmax, out + (i * nt + t0) * n, n,
-                                         ok + i * nt + t0, 1, scale);
+                untrusted += solve_block(ch, bk, tmin, tmax, out + i * os[0] + t0 * os[1],
+                                         os[1], os[2], ok + i * nt + t0, 1, scale);
             }
         }
     } else {  /* time by time, every inventory at it in blocks */
@@ -558,8 +565,8 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0,
                 eigen_coordinates(ch, bk);
                 bk->t = times + tk;
                 memset(bk->at_zero, times[tk] == 0.0, c);
-                untrusted += solve_block(ch, bk, times[tk], times[tk], out + (i0 * nt + tk) * n,
-                                         nt * n,
+                untrusted += solve_block(ch, bk, times[tk], times[tk],
+                                         out + i0 * os[0] + tk * os[1], os[0], os[2],
                                          ok + i0 * nt + tk, nt, scale);
             }
         }
@@ -608,16 +615,32 @@ static int point_shape(Py_buffer *lam, Py_ssize_t lam_item, Py_buffer *n0, Py_bu
     return 0;
 }
 
-/* solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok) -> untrusted
+/* Element strides (inventory, time, nuclide) of out, checked to stay inside its m nt n
+ * doubles: the engine lays out the result so that the points run fastest */
+static int check_layout(const Py_ssize_t *os, Py_ssize_t m, Py_ssize_t nt, Py_ssize_t n)
+{
+    if (os[0] < 0 || os[1] < 0 || os[2] < 0 ||
+        (m && nt && n && (m - 1) * os[0] + (nt - 1) * os[1] + (n - 1) * os[2] >= m * nt * n)) {
+        PyErr_SetString(PyExc_ValueError, "_bateman: layout strides run outside out");
+        return -1;
+    }
+    return 0;
+}
+
+/* solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok, layout)
+ *   -> untrusted
  *   lam (n,), ct/cat (n*n, C and |C| column-major), cinv/cinv_abs (n*n row-major),
  *   hi (n,) int64, n0 (m, p) with cols (p,) int64 its chain columns, times (nt,),
- *   scale (n,), out (m, nt, n), ok (m*nt,) uint8 */
+ *   scale (n,), out m nt n doubles with element strides layout = (inventory, time, nuclide),
+ *   ok (m*nt,) uint8 */
 static PyObject *solve(PyObject *self, PyObject *args)
 {
     PyObject *o[12];
     double eps;
-    if (!PyArg_ParseTuple(args, "OOOOOOdOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &eps,
-                          &o[6], &o[7], &o[8], &o[9], &o[10], &o[11]))
+    Py_ssize_t os[3];
+    if (!PyArg_ParseTuple(args, "OOOOOOdOOOOOO(nnn)", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &eps, &o[6], &o[7], &o[8], &o[9], &o[10], &o[11], &os[0], &os[1],
+                          &os[2]))
         return NULL;
     Py_buffer views[12];
     int got = 0;
@@ -636,6 +659,8 @@ static PyObject *solve(PyObject *self, PyObject *args)
             sizes[9] = n;
             sizes[10] = m * nt * n;
             sizes[11] = m * nt;
+            if (check_layout(os, m, nt, n) < 0)
+                goto done;
         }
         if (get_buf(o[got], &views[got], sizes[got], got == 11 ? 1 : 8, got >= 10,
                     ARG_NAMES[got]) < 0)
@@ -687,7 +712,7 @@ static PyObject *solve(PyObject *self, PyObject *args)
     long long untrusted;
     Py_BEGIN_ALLOW_THREADS
     untrusted = solve_all(&ch, views[6].buf, views[7].buf, p, m, views[8].buf, nt,
-                          views[9].buf, views[10].buf, views[11].buf, &bk);
+                          views[9].buf, views[10].buf, os, views[11].buf, &bk);
     Py_END_ALLOW_THREADS
     PyMem_RawFree(buf);
     result = PyLong_FromLongLong(untrusted);
@@ -702,13 +727,16 @@ done:
  * expl/expm1l allowed E = 16 eps (8 ulp), so the row factor is 1 + q_r / 20. Point by point
  * and scalar: it serves the few percent of points that reach it. */
 #define LD_E 16.0L
-/* exp(-x) beyond this is below LDBL_MIN and left out of the exp form; 2 e^-x max_k|C_rk|
- * sum_k a_k bounds every term left out (1e-4932 of the inventory) */
-#define LD_NEGLIGIBLE 11355.0L
+/* exp(-x) beyond this (e^-2000 < 1e-868) is left out of the exp form and expl is not called;
+ * 2 e^-x max_k|C_rk| sum_k a_k bounds every term left out */
+#define LD_NEGLIGIBLE 2000.0L
+/* work: 11 n long doubles; the first 4 n (n0, y, a, p) depend only on the inventory and are
+ * kept while the same inventory comes again (*last_inv) */
 static int solve_point_ld(Py_ssize_t n, const long double *lam, const long double *c,
                           const long double *ci, const double *q, const double *n0d,
-                          const int64_t *cols, Py_ssize_t p, double t, long double *w,
-                          double *out, const double *scale)
+                          const int64_t *cols, Py_ssize_t p, Py_ssize_t inv,
+                          Py_ssize_t *last_inv, double t, long double *w, double *out,
+                          Py_ssize_t row_stride, const double *scale)
 {
     long double *n0 = w, *y = n0 + n, *a = y + n, *pk = a + n, *e = pk + n, *m = e + n,
                 *x = m + n, *v = x + n, *b = v + n, *vm = b + n, *bm = vm + n;
@@ -716,22 +744,27 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
     Py_ssize_t r, k;
     int any_tiny = 0;
     long double suma = 0.0L;
-    for (r = 0; r < n; r++)
-        n0[r] = 0.0L;
-    for (Py_ssize_t i = 0; i < p; i++)
-        n0[cols[i]] += n0d[i];
+    if (inv != *last_inv) {
+        for (r = 0; r < n; r++)
+            n0[r] = 0.0L;
+        for (Py_ssize_t i = 0; i < p; i++)
+            n0[cols[i]] += n0d[i];
+        for (k = 0; k < n; k++) {
+            long double s = 0.0L, sa = 0.0L;
+            pk[k] = 0.0L;
+            for (Py_ssize_t i = 0; i <= k; i++)
+                if (ci[k * n + i] != 0.0L && n0[i] != 0.0L) {
+                    s += ci[k * n + i] * n0[i];
+                    sa += fabsl(ci[k * n + i]) * fabsl(n0[i]);
+                    pk[k] += 1.0L;
+                }
+            y[k] = s;
+            a[k] = sa;
+        }
+        *last_inv = inv;
+    }
     for (k = 0; k < n; k++) {
-        long double s = 0.0L, sa = 0.0L;
-        pk[k] = 0.0L;
-        for (Py_ssize_t i = 0; i <= k; i++)
-            if (ci[k * n + i] != 0.0L && n0[i] != 0.0L) {
-                s += ci[k * n + i] * n0[i];
-                sa += fabsl(ci[k * n + i]) * fabsl(n0[i]);
-                pk[k] += 1.0L;
-            }
-        y[k] = s;
-        a[k] = sa;
-        suma += sa;
+        suma += a[k];
         x[k] = lam[k] * (long double)t;
         e[k] = x[k] < LD_NEGLIGIBLE ? expl(-x[k]) : 0.0L;
         any_tiny |= x[k] >= LD_NEGLIGIBLE;
@@ -744,8 +777,10 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
             if (crk == 0.0L)
                 continue;
             cm = ca > cm ? ca : cm;
-            sv += crk * (y[k] * e[k]);
-            sb += ca * a[k] * e[k] * (pk[k] + 3.0L + LD_E + 2.0L * x[k]);
+            if (e[k] != 0.0L) {
+                sv += crk * (y[k] * e[k]);
+                sb += ca * a[k] * e[k] * (pk[k] + 3.0L + LD_E + 2.0L * x[k]);
+            }
             svm += crk * (y[k] * m[k]);
             sbm += ca * a[k] * fabsl(m[k]) * (pk[k] + 6.0L + LD_E);
         }
@@ -784,19 +819,20 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
         }
     }
     for (r = 0; r < n; r++)
-        out[r] = (double)(v[r] < 0.0L ? 0.0L : v[r]) * scale[r];
+        out[r * row_stride] = (double)(v[r] < 0.0L ? 0.0L : v[r]) * scale[r];
     return 1;
 }
 
-/* solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok) -> still untrusted count
+/* solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok, layout) -> still untrusted
  *   lam (n,), c/cinv (n*n row-major) in long double; n0 (m, p) and cols (p,) as for solve;
- *   times (nt,); points (k,) int64 indices i * nt + t; scale (n,); out (m, nt, n);
- *   ok (m * nt,) uint8 */
+ *   times (nt,); points (k,) int64 indices i * nt + t; scale (n,); out and layout as for
+ *   solve; ok (m * nt,) uint8 */
 static PyObject *solve_ld(PyObject *self, PyObject *args)
 {
     PyObject *o[10];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6],
-                          &o[7], &o[8], &o[9]))
+    Py_ssize_t os[3];
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOO(nnn)", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5],
+                          &o[6], &o[7], &o[8], &o[9], &os[0], &os[1], &os[2]))
         return NULL;
     static const char *const names[10] = {"lam", "c", "cinv", "n0", "cols", "times", "points",
                                           "scale", "out", "ok"};
@@ -817,8 +853,11 @@ static PyObject *solve_ld(PyObject *self, PyObject *args)
             goto done;
         if (got == 7)
             items = n;
-        if (got == 8)
+        if (got == 8) {
             items = m * nt * n;
+            if (check_layout(os, m, nt, n) < 0)
+                goto done;
+        }
         if (got == 9) {
             items = m * nt;
             size = 1;
@@ -847,13 +886,14 @@ static PyObject *solve_ld(PyObject *self, PyObject *args)
         for (Py_ssize_t k = 0; k < n; k++)
             q[r] += c[r * n + k] != 0.0L;
     long long left = 0;
+    Py_ssize_t last_inv = -1;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < np_; i++) {
         Py_ssize_t pt = (Py_ssize_t)pts[i], inv = pt / nt, tk = pt % nt;
         uint8_t good = (uint8_t)solve_point_ld(
             n, views[0].buf, c, views[2].buf, q, (const double *)views[3].buf + inv * p,
-            views[4].buf, p, ((const double *)views[5].buf)[tk], work,
-            (double *)views[8].buf + pt * n, views[7].buf);
+            views[4].buf, p, inv, &last_inv, ((const double *)views[5].buf)[tk], work,
+            (double *)views[8].buf + inv * os[0] + tk * os[1], os[2], views[7].buf);
         ((uint8_t *)views[9].buf)[pt] = good;
         left += !good;
     }
@@ -894,9 +934,10 @@ static PyObject *py_expm1_neg(PyObject *self, PyObject *args)
 
 static PyMethodDef methods[] = {
     {"solve", solve, METH_VARARGS,
-     "solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok) -> untrusted"},
+     "solve(lam, ct, cat, cinv, cinv_abs, hi, eps, n0, cols, times, scale, out, ok, layout) -> "
+     "untrusted"},
     {"solve_ld", solve_ld, METH_VARARGS,
-     "solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok) -> still untrusted"},
+     "solve_ld(lam, c, cinv, n0, cols, times, points, scale, out, ok, layout) -> still untrusted"},
     {"exp_neg", py_exp_neg, METH_VARARGS, "exp_neg(x, out): out = exp(-x), x >= 0"},
     {"expm1_neg", py_expm1_neg, METH_VARARGS, "expm1_neg(x, out): out = expm1(-x), x >= 0"},
     {NULL, NULL, 0, NULL},

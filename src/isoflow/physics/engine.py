@@ -138,11 +138,13 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
 
     n0 : (m, n) initial atoms in chain order, or (m, p) for the chain nuclides ``cols`` only
     (the others start at 0: many inventories of a few parents need no dense array);
-    times : (t,) [s], >= 0. Returns (m, t, n) float64.
+    times : (t,) [s], >= 0. Returns (m, t, n) float64, laid out in memory so that the
+    points of the larger of m and t run fastest (a transposed view, as both passes
+    evaluate a nuclide along a block of points: the result is written with contiguous stores).
     """
     m, n = n0.shape[0], chain.size
     nt = times.shape[0]
-    out = np.empty((m, nt, n), dtype=np.float64)
+    out = _points_fastest(m, nt, n)
     if m == 0 or nt == 0:
         return out
     if cols is None:
@@ -161,6 +163,27 @@ def solve_atoms(chain: Chain, n0: FloatArray, times: FloatArray, *, exact: bool 
     if scale is not None:
         out *= scale
     return out
+
+
+def _points_fastest(m: int, nt: int, n: int) -> FloatArray:
+    """An empty (m, nt, n) result whose times (nt >= m) or inventories run fastest."""
+    if nt >= m:
+        return np.empty((m, n, nt)).transpose(0, 2, 1)
+    return np.empty((n, nt, m)).transpose(2, 1, 0)
+
+
+def _layout(out: FloatArray) -> tuple[int, int, int]:
+    """Element strides (inventory, time, nuclide) of a float64 result."""
+    si, st, sr = (s // 8 for s in out.strides)
+    return si, st, sr
+
+
+def _base(out: FloatArray) -> FloatArray:
+    """The C-contiguous array a result (itself or a transposed view) lives in."""
+    base = out if out.flags.c_contiguous else out.base
+    if not isinstance(base, np.ndarray) or not base.flags.c_contiguous or base.size != out.size:
+        raise ValueError("the result must be contiguous or a transposed contiguous array")
+    return base
 
 
 def _dense(chain: Chain, n0: FloatArray, cols: npt.NDArray[np.int64]) -> FloatArray:
@@ -184,15 +207,16 @@ def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray,
     factor = chain.ones if scale is None else np.ascontiguousarray(scale, dtype=np.float64)
     n0c = np.ascontiguousarray(n0, dtype=np.float64)
     tc = np.ascontiguousarray(times, dtype=np.float64)
+    base, layout = _base(out), _layout(out)  # the kernel writes the contiguous base
     bad = kernel.solve(chain.lam, k.ct, k.cat, chain.c_inv, chain.c_inv_abs, k.hi, EPS, n0c,
-                       cols, tc, factor, out, ok)
+                       cols, tc, factor, base, ok, layout)
     retried = left = bad
     if bad:
         ext = chain.extended()
         if ext is not None:  # the long-double retry, also compiled
             points = np.flatnonzero(ok == 0).astype(np.int64)
             left = kernel.solve_ld(ext.lam, ext.c, ext.c_inv, n0c, cols, tc, points, factor,
-                                   out, ok)
+                                   base, ok, layout)
         for p in np.flatnonzero(ok == 0).tolist() if left else ():
             i, j = divmod(p, nt)
             row = _dense(chain, n0c[i:i + 1], cols)[0]
