@@ -171,9 +171,9 @@ typedef struct {
     double *x, *e, *m, *y, *z, *n0, *v, *b, *vm, *bm;  /* n x width each */
     double *w, *g, *s;                                  /* BLOCK each */
     int64_t *fail;  /* BLOCK: 64-bit flags, the lanes of the doubles they come from */
-    double *sv, *sb, *p, *xmin, *xmax;                  /* n each */
+    double *sv, *sb, *p, *xmin, *xmax, *rowb;           /* n each */
     uint8_t *at_zero;                                   /* BLOCK: point j is at t = 0 */
-    uint8_t *kind, *use_e, *use_m, *row_fail;           /* n each */
+    uint8_t *kind, *use_e, *use_m, *row_fail, *verified, *rest;  /* n each */
     const double *t;    /* the block's times (one_inventory), or its one time */
     int one_inventory;  /* y, z and n0 are the same at every point */
     int any_tiny;       /* some exp(-x) of the block is below DBL_MIN */
@@ -234,9 +234,13 @@ INLINE void row_factors(const chain_t *ch, const block_t *bk, const uint8_t *row
 /* column kinds within a block */
 enum { LIVE = 0, DEAD = 1, SATURATED = 2, STABLE = 3 };
 
-/* v += C[:, k] w, b += |C[:, k]| g along the block, on the rows of the mask */
+/* what a product computes: values and bounds, values only, or bounds only */
+enum { BOTH = 3, VALUES = 1, BOUNDS = 2 };
+
+/* v += C[:, k] w and/or b += |C[:, k]| g along the block, on the rows of the mask */
 INLINE void add_column(const chain_t *ch, const block_t *bk, const uint8_t *rows, Py_ssize_t k,
-                       const double *restrict w, const double *restrict g, double *v, double *b)
+                       const double *restrict w, const double *restrict g, double *v, double *b,
+                       int what)
 {
     Py_ssize_t c = bk->count;
     Py_ssize_t n = ch->n;
@@ -245,23 +249,33 @@ INLINE void add_column(const chain_t *ch, const block_t *bk, const uint8_t *rows
         if (cr == 0.0 || !rows[r])
             continue;
         double *restrict vr = AT(v, r), *restrict br = AT(b, r);
-        for (Py_ssize_t j = 0; j < c; j++) {
-            vr[j] += cr * w[j];
-            br[j] += car * g[j];
-        }
+        if (what == BOTH)
+            for (Py_ssize_t j = 0; j < c; j++) {
+                vr[j] += cr * w[j];
+                br[j] += car * g[j];
+            }
+        else if (what == VALUES)
+            for (Py_ssize_t j = 0; j < c; j++)
+                vr[j] += cr * w[j];
+        else
+            for (Py_ssize_t j = 0; j < c; j++)
+                br[j] += car * g[j];
     }
 }
 
 /* exp form on the rows of the mask: v = C (e .* y), b = R |C| (a .* eps (p + 6 + 2 x) .* e),
  * plus the underflow term where exp(-x) was taken as 0 */
 INLINE void product_exp(const chain_t *ch, block_t *bk, const uint8_t *rows, double *v,
-                        double *b)
+                        double *b, int what)
 {
     Py_ssize_t n = ch->n, c = bk->count, k, r, j;
     for (r = 0; r < n; r++) {
         if (!rows[r])
             continue;
-        memset(AT(v, r), 0, c * sizeof(double));
+        if (what & VALUES)
+            memset(AT(v, r), 0, c * sizeof(double));
+        if (!(what & BOUNDS))
+            continue;
         if (bk->any_tiny)  /* 2 DBL_MIN max_k|C_rk| sum_k a_k covers every neglected term */
             for (j = 0; j < c; j++)
                 AT(b, r)[j] = 2.0 * DBL_MIN * ch->cmax[r] * bk->s[j] + ch->sub_abs;
@@ -275,13 +289,55 @@ INLINE void product_exp(const chain_t *ch, block_t *bk, const uint8_t *rows, dou
         const double *restrict e = AT(bk->e, k), *restrict x = AT(bk->x, k),
                      *restrict y = AT(bk->y, k), *restrict z = AT(bk->z, k);
         double *restrict w = bk->w, *restrict g = bk->g, pk = bk->p[k] + 6.0, eps = ch->eps;
-        for (j = 0; j < c; j++) {
-            w[j] = y[j] * e[j];
-            g[j] = z[j] * (eps * (pk + 2.0 * x[j])) * e[j];
-        }
-        add_column(ch, bk, rows, k, w, g, v, b);
+        if (what & VALUES)
+            for (j = 0; j < c; j++)
+                w[j] = y[j] * e[j];
+        if (what & BOUNDS)
+            for (j = 0; j < c; j++)
+                g[j] = z[j] * (eps * (pk + 2.0 * x[j])) * e[j];
+        add_column(ch, bk, rows, k, w, g, v, b, what);
     }
-    row_factors(ch, bk, rows, b);
+    if (what & BOUNDS)
+        row_factors(ch, bk, rows, b);
+}
+
+/* One inventory: a bound of the exp form valid over the whole block, per row of the mask,
+ * from the same budget with each column at its largest (e at tmin, x at tmax; the kernel's
+ * exp is within 1.5 ulp of a decreasing function, so exp(-xmin) (1 + 4 eps) exceeds every
+ * e of the block). Rows whose every value is at least TRUST_REL^-1 times it are vouched
+ * for without a bound per point: verified[r] = 1, rowb[r] = the bound. */
+INLINE void block_bound_exp(const chain_t *ch, block_t *bk, const uint8_t *rows,
+                            uint8_t *verified)
+{
+    Py_ssize_t n = ch->n, c = bk->count, k, r, j;
+    double *gk = bk->sv;  /* n scratch doubles */
+    for (k = 0; k < n; k++)
+        gk[k] = bk->kind[k] == DEAD ? 0.0
+              : bk->z[k * bk->width] * (ch->eps * (bk->p[k] + 6.0 + 2.0 * bk->xmax[k]))
+                * (bk->kind[k] == STABLE ? 1.0 : exp(-bk->xmin[k]) * (1.0 + 4.0 * EPS));
+    for (r = 0; r < n; r++) {
+        verified[r] = 0;
+        if (!rows[r])
+            continue;
+        double sum = 0.0;
+        for (k = 0; k <= r; k++)
+            sum += ch->cat[k * n + r] * gk[k];
+        double bound = ch->rowf[r] * sum + ch->sub_abs
+                       + (bk->any_tiny ? 2.0 * DBL_MIN * ch->cmax[r] * bk->s[0] : 0.0);
+        double need = bound * (1.0 / TRUST_REL);
+        const double *restrict v = AT(bk->v, r);
+        int64_t low = 0;  /* integer OR: vectorises; NaN counts as low */
+        for (j = 0; j < c; j++)
+            low |= !(v[j] >= need);
+        verified[r] = !low;
+        bk->rowb[r] = bound;
+    }
+}
+
+/* the bound of nuclide r at point j: the block's for a verified row, else the point's own */
+INLINE double bound_at(const block_t *bk, Py_ssize_t r, Py_ssize_t j)
+{
+    return bk->verified[r] ? bk->rowb[r] : AT(bk->b, r)[j];
 }
 
 /* expm1 form on the rows of the mask: v = n0 + C (m .* y), b = R |C| (a .* eps (p + 9) .* |m|)
@@ -323,7 +379,7 @@ INLINE void product_expm1(const chain_t *ch, block_t *bk, const uint8_t *rows, d
             w[j] = y[j] * mj;
             g[j] = -z[j] * gk * mj;  /* m <= 0 */
         }
-        add_column(ch, bk, rows, k, w, g, v, b);
+        add_column(ch, bk, rows, k, w, g, v, b, BOTH);
     }
     for (r = 0; r < n; r++) {
         if (!rows[r])
@@ -355,13 +411,17 @@ INLINE void keep_better(const chain_t *ch, block_t *bk, const uint8_t *rows)
 }
 
 /* fail[j] != 0: some nuclide of point j is not vouched for by its bound (NaN fails too);
- * row_fail[r]: nuclide r fails somewhere in the block. Returns whether anything failed. */
+ * row_fail[r]: nuclide r fails somewhere in the block (rows verified for the whole block
+ * are not looked at again). Returns whether anything failed. */
 INLINE int mark_failures(const chain_t *ch, block_t *bk)
 {
     Py_ssize_t c = bk->count;
     int any = 0;
     memset(bk->fail, 0, c * sizeof(double));
     for (Py_ssize_t r = 0; r < ch->n; r++) {
+        bk->row_fail[r] = 0;
+        if (bk->verified[r])
+            continue;
         const double *v = AT(bk->v, r), *b = AT(bk->b, r);
         int64_t row = 0;  /* integer ORs: reductions the compiler vectorises */
         for (Py_ssize_t j = 0; j < c; j++) {
@@ -387,7 +447,7 @@ INLINE int insignificant_ok(const chain_t *ch, block_t *bk, Py_ssize_t j)
         tot_act += ch->lam[r] * a;
     }
     for (r = 0; r < n; r++) {
-        double v = AT(bk->v, r)[j], b = AT(bk->b, r)[j];
+        double v = AT(bk->v, r)[j], b = bound_at(bk, r, j);
         if (v >= b * (1.0 / TRUST_REL))
             continue;
         double equiv = ch->lam[r] > 0.0 ? tot_act / ch->lam[r] : INFINITY;
@@ -464,15 +524,26 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
         m_ready = 1;
         product_expm1(ch, bk, bk->use_m, bk->v, bk->b);
     }
-    if (!all_rows_off(bk->use_e, n))
-        product_exp(ch, bk, bk->use_e, bk->v, bk->b);
+    for (r = 0; r < n; r++)
+        bk->verified[r] = 0;
+    if (!all_rows_off(bk->use_e, n) && bk->one_inventory) {
+        /* values first; per-point bounds only for rows the block's bound cannot vouch for */
+        product_exp(ch, bk, bk->use_e, bk->v, bk->b, VALUES);
+        block_bound_exp(ch, bk, bk->use_e, bk->verified);
+        for (r = 0; r < n; r++)
+            bk->rest[r] = bk->use_e[r] && !bk->verified[r];
+        if (!all_rows_off(bk->rest, n))
+            product_exp(ch, bk, bk->rest, bk->v, bk->b, BOUNDS);
+    } else if (!all_rows_off(bk->use_e, n)) {
+        product_exp(ch, bk, bk->use_e, bk->v, bk->b, BOTH);
+    }
     if (mark_failures(ch, bk)) {  /* the other form for the nuclides that failed */
         for (r = 0; r < n; r++) {
             bk->use_m[r] = bk->row_fail[r] && !bk->use_m[r];
             bk->use_e[r] = bk->row_fail[r] && !bk->use_e[r];
         }
         if (!all_rows_off(bk->use_e, n)) {
-            product_exp(ch, bk, bk->use_e, bk->vm, bk->bm);
+            product_exp(ch, bk, bk->use_e, bk->vm, bk->bm, BOTH);
             keep_better(ch, bk, bk->use_e);
         }
         if (!all_rows_off(bk->use_m, n)) {
@@ -507,6 +578,14 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
             for (j = 0; j < c; j++)
                 o[j * stride] = v[j] * sr;
     }
+    /* an untrusted point keeps, for the retry, the atoms of the nuclides vouched for and NaN
+     * for the others (see solve_point_ld) */
+    for (j = 0; untrusted && j < c; j++)
+        if (!ok[j * ok_stride])
+            for (r = 0; r < n; r++) {
+                double v = AT(bk->v, r)[j], b = bound_at(bk, r, j);
+                out[j * stride + r * row_stride] = v >= b * (1.0 / TRUST_REL) ? v : NAN;
+            }
     return untrusted;
 }
 
@@ -666,13 +745,13 @@ static PyObject *solve(PyObject *self, PyObject *args)
                     ARG_NAMES[got]) < 0)
             goto done;
     }
-    /* work space: doubles (10 arrays of n x width, 4 of width, 8 of n), then bytes
-     * (at_zero: BLOCK; kind, use_e, use_m, row_fail: n) */
+    /* work space: doubles (10 arrays of n x width, 4 of width, 9 of n), then bytes
+     * (at_zero: BLOCK; kind, use_e, use_m, row_fail, verified, rest: n) */
     Py_ssize_t width = nt >= m ? nt : m;
     width = width < BLOCK ? width : BLOCK;
-    size_t doubles = (size_t)(10 * n * width + 4 * width + 8 * n);
+    size_t doubles = (size_t)(10 * n * width + 4 * width + 9 * n);
     /* PyMem_Raw: traced by tracemalloc, so the benchmark's peak memory counts it */
-    double *buf = PyMem_RawCalloc(doubles * sizeof(double) + width + 4 * n, 1);
+    double *buf = PyMem_RawCalloc(doubles * sizeof(double) + width + 6 * n, 1);
     if (!buf) {
         PyErr_NoMemory();
         goto done;
@@ -693,12 +772,15 @@ static PyObject *solve(PyObject *self, PyObject *args)
     bk.p = bk.sb + n;
     bk.xmin = bk.p + n;
     bk.xmax = bk.xmin + n;
-    double *cmax = bk.xmax + n, *q = cmax + n, *rowf = q + n;
+    bk.rowb = bk.xmax + n;
+    double *cmax = bk.rowb + n, *q = cmax + n, *rowf = q + n;
     bk.at_zero = (uint8_t *)(buf + doubles);
     bk.kind = bk.at_zero + width;
     bk.use_e = bk.kind + n;
     bk.use_m = bk.use_e + n;
     bk.row_fail = bk.use_m + n;
+    bk.verified = bk.row_fail + n;
+    bk.rest = bk.verified + n;
     const double *cat = views[2].buf;
     for (Py_ssize_t k = 0; k < n; k++)
         for (Py_ssize_t r = 0; r < n; r++) {
@@ -731,7 +813,12 @@ done:
  * 2 e^-x max_k|C_rk| sum_k a_k bounds every term left out */
 #define LD_NEGLIGIBLE 2000.0L
 /* work: 11 n long doubles; the first 4 n (n0, y, a, p) depend only on the inventory and are
- * kept while the same inventory comes again (*last_inv) */
+ * kept while the same inventory comes again (*last_inv).
+ * out holds what solve() left for this untrusted point: the float64 atoms of the nuclides it
+ * vouched for, NaN for the others. Only the NaN rows are recomputed; the point's totals (for
+ * the insignificance floor) take the vouched-for float64 atoms, lowered by 1e-6 to cover
+ * their error. On success every nuclide is written scaled; on failure out is left for the
+ * exact path. */
 static int solve_point_ld(Py_ssize_t n, const long double *lam, const long double *c,
                           const long double *ci, const double *q, const double *n0d,
                           const int64_t *cols, Py_ssize_t p, Py_ssize_t inv,
@@ -739,7 +826,7 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
                           Py_ssize_t row_stride, const double *scale)
 {
     long double *n0 = w, *y = n0 + n, *a = y + n, *pk = a + n, *e = pk + n, *m = e + n,
-                *x = m + n, *v = x + n, *b = v + n, *vm = b + n, *bm = vm + n;
+                *x = m + n, *v = x + n, *b = v + n, *need = b + n;
     const long double eps = LDBL_EPSILON / 2;
     Py_ssize_t r, k;
     int any_tiny = 0;
@@ -763,14 +850,29 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
         }
         *last_inv = inv;
     }
+    for (k = 0; k < n; k++)
+        need[k] = 0.0L;
+    for (r = 0; r < n; r++) {  /* the columns the recomputed rows use */
+        if (!isnan(out[r * row_stride]))
+            continue;
+        for (k = 0; k <= r; k++)
+            need[k] = c[r * n + k] != 0.0L ? 1.0L : need[k];
+    }
     for (k = 0; k < n; k++) {
         suma += a[k];
         x[k] = lam[k] * (long double)t;
-        e[k] = x[k] < LD_NEGLIGIBLE ? expl(-x[k]) : 0.0L;
         any_tiny |= x[k] >= LD_NEGLIGIBLE;
+        if (need[k] == 0.0L)
+            continue;
+        e[k] = x[k] < LD_NEGLIGIBLE ? expl(-x[k]) : 0.0L;
         m[k] = x[k] < 46.0L ? expm1l(-x[k]) : -1.0L;
     }
     for (r = 0; r < n; r++) {
+        if (!isnan(out[r * row_stride])) {  /* vouched for by the float64 pass */
+            v[r] = out[r * row_stride];
+            b[r] = 0.0L;
+            continue;
+        }
         long double sv = 0.0L, sb = 0.0L, svm = n0[r], sbm = 0.0L, cm = 0.0L;
         for (k = 0; k <= r; k++) {
             long double crk = c[r * n + k], ca = fabsl(crk);
@@ -785,21 +887,13 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
             sbm += ca * a[k] * fabsl(m[k]) * (pk[k] + 6.0L + LD_E);
         }
         long double rf = 1.001L * (1.0L + q[r] / (4.0L + LD_E)), sub = 3.0L * (n + 1) * LDBL_TRUE_MIN;
-        v[r] = sv;
-        b[r] = eps * rf * sb + sub + (any_tiny ? 2.0L * expl(-LD_NEGLIGIBLE) * cm * suma : 0.0L);
-        vm[r] = svm;
-        bm[r] = eps * rf * sbm + 1.001L * (q[r] * eps * fabsl(n0[r]) + 2.0L * eps * fabsl(svm))
-                + sub;
-        if (bm[r] < b[r]) {
-            v[r] = vm[r];
-            b[r] = bm[r];
-        }
+        long double be = eps * rf * sb + sub
+                         + (any_tiny ? 2.0L * expl(-LD_NEGLIGIBLE) * cm * suma : 0.0L);
+        long double bm = eps * rf * sbm + sub
+                         + 1.001L * (q[r] * eps * fabsl(n0[r]) + 2.0L * eps * fabsl(svm));
+        v[r] = bm < be ? svm : sv;
+        b[r] = bm < be ? bm : be;
     }
-    if (t == 0.0)
-        for (r = 0; r < n; r++) {
-            v[r] = n0[r];
-            b[r] = 0.0L;
-        }
     int all_ok = 1;
     for (r = 0; r < n; r++)
         all_ok &= v[r] >= b[r] * (1.0L / TRUST_REL);
@@ -809,6 +903,8 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
             tot_atoms += fabsl(v[r]);
             tot_act += lam[r] * fabsl(v[r]);
         }
+        tot_atoms *= 1.0L - 1e-6L;
+        tot_act *= 1.0L - 1e-6L;
         for (r = 0; r < n; r++) {
             if (v[r] >= b[r] * (1.0L / TRUST_REL))
                 continue;
