@@ -326,9 +326,10 @@ INLINE void block_bound_exp(const chain_t *ch, block_t *bk, const uint8_t *rows,
                        + (bk->any_tiny ? 2.0 * DBL_MIN * ch->cmax[r] * bk->s[0] : 0.0);
         double need = bound * (1.0 / TRUST_REL);
         const double *restrict v = AT(bk->v, r);
-        int64_t low = 0;  /* integer OR: vectorises; NaN counts as low */
+        const uint8_t *restrict at_zero = bk->at_zero;
+        int64_t low = 0;  /* integer OR: vectorises; NaN counts as low; t = 0 is N(0) */
         for (j = 0; j < c; j++)
-            low |= !(v[j] >= need);
+            low |= !(v[j] >= need) & !at_zero[j];
         verified[r] = !low;
         bk->rowb[r] = bound;
     }
@@ -425,7 +426,7 @@ INLINE int mark_failures(const chain_t *ch, block_t *bk)
         const double *v = AT(bk->v, r), *b = AT(bk->b, r);
         int64_t row = 0;  /* integer ORs: reductions the compiler vectorises */
         for (Py_ssize_t j = 0; j < c; j++) {
-            int64_t f = !(v[j] >= b[j] * (1.0 / TRUST_REL));
+            int64_t f = !(v[j] >= b[j] * (1.0 / TRUST_REL)) & !bk->at_zero[j];
             bk->fail[j] |= f;
             row |= f;
         }
@@ -625,11 +626,15 @@ VECTOR_CLONES static long long solve_all(const chain_t *ch, const double *n0,
                 bk->t = times + t0;
                 for (j = 0; j < c; j++)
                     bk->at_zero[j] = times[t0 + j] == 0.0;
-                double tmin = times[t0], tmax = times[t0];
-                for (j = 1; j < c; j++) {
-                    tmin = times[t0 + j] < tmin ? times[t0 + j] : tmin;
-                    tmax = times[t0 + j] > tmax ? times[t0 + j] : tmax;
+                /* t = 0 is answered by N(0) itself: the range is that of the other times, so
+                 * that a block starting at 0 does not keep every short-lived column live */
+                double tmin = INFINITY, tmax = 0.0;
+                for (j = 0; j < c; j++) {
+                    double tj = times[t0 + j];
+                    tmin = tj > 0.0 && tj < tmin ? tj : tmin;
+                    tmax = tj > tmax ? tj : tmax;
                 }
+                tmin = tmin <= tmax ? tmin : 0.0;
                 untrusted += solve_block(ch, bk, tmin, tmax, out + i * os[0] + t0 * os[1],
                                          os[1], os[2], ok + i * nt + t0, 1, scale);
             }
