@@ -14,8 +14,19 @@
  *   (|v| + b <= FLOOR_REL * min(total activity / lambda, total atoms), or below
  *   UNDERFLOW_REL of the total atoms), then clamped >= 0.
  * Points it cannot vouch for are flagged (ok[p] = 0) for the engine's long-double and exact
- * retries. No transcendental is evaluated for a column whose exp(-lambda t) underflows, so
- * long chains at long times cost only their live columns.
+ * retries, and keep in out the float64 atoms of the nuclides it did vouch for and NaN for
+ * the others, so that the long-double retry recomputes only those. No transcendental is
+ * evaluated for a column whose exp(-lambda t) underflows, so long chains at long times cost
+ * only their live columns.
+ *
+ * For one inventory at many times, an exp-form row is first tested against a bound valid
+ * over its whole block (the per-point budget below with every column at its largest over
+ * the block: e at the earliest time, x at the latest); only rows whose values do not clear
+ * it get a bound per point. Deep in secular equilibrium that halves the work.
+ *
+ * out is written through element strides (inventory, time, nuclide): the engine lays the
+ * result out with the points running fastest, so each nuclide of a block is one run of
+ * contiguous stores.
  *
  * Points are taken in blocks of times so that exp and expm1 run as vector loops over a
  * block (exp_neg / expm1_neg below, Cody-Waite reduction and a Taylor polynomial), compiled

@@ -26,9 +26,14 @@ work for long chains at long times; times are sorted into blocks so that this ha
 
 The float64 pass has two implementations with the same forms and trust test: the compiled
 kernel ``_bateman.c`` (built by ``pip install``; one fused pass per block of points, a
-sharper rigorous bound derived in its header, and its own long-double retry), used whenever
-it is importable, and the numpy blocks below, which remain the reference and the fallback
-(the tests run both).
+sharper rigorous bound derived in its header, a bound valid over a whole block of times that
+spares most rows a bound per point, and its own long-double retry of only the nuclides it
+could not vouch for), used whenever it is importable, and the numpy blocks below, which
+remain the reference and the fallback (the tests run both).
+
+Results are (inventories, times, nuclides) arrays laid out with the points (the times, or the
+inventories when there are more of them) running fastest: both passes evaluate a nuclide
+along a block of points, so it is written with contiguous stores.
 """
 
 from __future__ import annotations
