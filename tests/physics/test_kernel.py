@@ -91,9 +91,11 @@ def test_kernel_agrees_with_numpy_path(parents: list[str],
     times = np.concatenate([[0.0], 10 ** rng.uniform(-3, 18, 150), [0.0, 5.0, 5.0]])
     initial = rng.uniform(0, 1e9, size=(3, len(parents)))
     names, fast = batch_activities(parents, initial, times)
-    _, many = batch_activities(parents, rng.uniform(0, 1e9, size=(200, len(parents))), [3e5])
+    many_initial = rng.uniform(0, 1e9, size=(200, len(parents)))
+    _, many = batch_activities(parents, many_initial, [3e5, 0.0])
     monkeypatch.setattr(engine, "KERNEL", None)
     _, slow = batch_activities(parents, initial, times)
+    _, many_slow = batch_activities(parents, many_initial, [3e5, 0.0])
     assert np.all(fast >= 0)
     total = slow.sum(axis=2, keepdims=True)
     # what is left after ~1000 half-lives (below 2^-990 of the inventory) has no relative
@@ -104,7 +106,11 @@ def test_kernel_agrees_with_numpy_path(parents: list[str],
     assert rel.max() <= 2e-9  # each within 1e-9 of the truth
     assert np.allclose(fast[:, 0], initial_activities(parents, initial, names), rtol=1e-15,
                        atol=0)  # t = 0 gives the input back
-    assert many.shape == (200, 1, len(names)) and np.all(many >= 0)
+    assert many.shape == (200, 2, len(names)) and np.all(many >= 0)
+    big = many_slow >= 1e-12 * many_slow.sum(axis=2, keepdims=True)
+    assert np.all(np.abs(many - many_slow)[big] <= 2e-9 * many_slow[big])
+    # the points of the larger of (inventories, times) run fastest in memory
+    assert fast.strides[1] == 8 and many.strides[0] == 8 and slow.strides[1] == 8
 
 
 def initial_activities(parents: list[str], initial: np.ndarray, names: list[str]
