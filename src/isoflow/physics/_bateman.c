@@ -473,18 +473,29 @@ INLINE int insignificant_ok(const chain_t *ch, block_t *bk, Py_ssize_t j)
     return 1;
 }
 
+/* a[1 .. count - 1] = a[0] */
+INLINE void fill_along(double *a, Py_ssize_t count)
+{
+    double a0 = a[0];
+    for (Py_ssize_t j = 1; j < count; j++)
+        a[j] = a0;
+}
+
 /* expm1(-x) of the live columns, the cheapest way each column's range allows */
 INLINE void expm1_block(const chain_t *ch, block_t *bk)
 {
+    Py_ssize_t c = bk->one_inventory ? bk->count : 1;  /* else one time: one value */
     for (Py_ssize_t k = 0; k < ch->n; k++) {
         if (bk->kind[k] != LIVE)
             continue;
         if (bk->xmax[k] <= SMALL_X)
-            expm1_small_loop(AT(bk->x, k), AT(bk->m, k), bk->count);
+            expm1_small_loop(AT(bk->x, k), AT(bk->m, k), c);
         else if (bk->xmin[k] >= 1.0)
-            expm1_from_exp_loop(AT(bk->e, k), AT(bk->m, k), bk->count);
+            expm1_from_exp_loop(AT(bk->e, k), AT(bk->m, k), c);
         else
-            expm1_neg_loop(AT(bk->x, k), AT(bk->m, k), bk->count);
+            expm1_neg_loop(AT(bk->x, k), AT(bk->m, k), c);
+        if (!bk->one_inventory)
+            fill_along(AT(bk->m, k), bk->count);
     }
 }
 
@@ -518,13 +529,16 @@ INLINE long long solve_block(const chain_t *ch, block_t *bk, double tmin, double
                 for (j = 0; j < c; j++)
                     x[j] = lam * bk->t[0];
         }
+        Py_ssize_t ce = bk->one_inventory ? c : 1;  /* else one time: one value */
         if (bk->kind[k] == STABLE)
-            for (j = 0; j < c; j++)
+            for (j = 0; j < ce; j++)
                 e[j] = 1.0;
         else if (bk->kind[k] != DEAD && xmax <= SMALL_X)
-            exp_small_loop(AT(bk->x, k), e, c);
+            exp_small_loop(AT(bk->x, k), e, ce);
         else if (bk->kind[k] != DEAD)
-            exp_neg_loop(AT(bk->x, k), e, c);
+            exp_neg_loop(AT(bk->x, k), e, ce);
+        if (!bk->one_inventory && bk->kind[k] != DEAD)
+            fill_along(e, c);
     }
     for (r = 0; r < n; r++) {
         bk->use_m[r] = ch->lam[r] * tmax <= 1.0;
