@@ -74,7 +74,7 @@ import http_load
 from isoflow.domain import ledger as rules
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, auth, ledger, licences, organisations
+from isoflow.services import audit, auth, ledger, ledger_records, licences, organisations
 from isoflow.store import migrate
 from isoflow.store.db import Database
 from isoflow.store.models import Container, LedgerEvent
@@ -205,7 +205,7 @@ def bench_holding(db: Database, year: dict[str, object]) -> dict[str, object]:
         ledger.get_container(db, rph, stock, at + timedelta(minutes=i))
         times.append(time.perf_counter() - t0)
     with db.read() as s:
-        evs = [ledger._domain_event(e) for e in ledger._events_of(s, stock)]
+        evs = [ledger_records.domain_event(e) for e in ledger_records.events_of(s, stock)]
     lam = get_nuclide("I-131").decay_constant_per_s
     pure = []
     for i in range(300):

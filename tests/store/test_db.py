@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from isoflow.services import auth, ledger
+from isoflow.services import auth, ledger, ledger_records
 from isoflow.store.db import Database
 from tests.conftest import PASSWORD, T0, make_tenant
 
@@ -24,9 +24,9 @@ def test_fetch_returns_what_core_returns(db: Database) -> None:
                     volume_ml=0.5)
     token = auth.issue_token(db, t.rph_username, PASSWORD).access_token
     for statement, params in (
-            (ledger._CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 0}),
-            (ledger._CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 1}),
-            (ledger._CONTAINER_AND_EVENTS_AFTER, {"cid": c.id + 1, "after": 0}),
+            (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 0}),
+            (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 1}),
+            (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id + 1, "after": 0}),
             (auth._TOKEN_USER, {"digest": auth._digest(token)})):
         with db.read_rows() as conn:
             expected = [tuple(r) for r in conn.execute(statement, params)]
@@ -34,7 +34,7 @@ def test_fetch_returns_what_core_returns(db: Database) -> None:
         assert [tuple(r) for r in got] == expected
         for row in got:
             assert row._fields == tuple(statement.selected_columns.keys())
-    row = db.fetch(ledger._CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 0})[0]
+    row = db.fetch(ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 0})[0]
     assert row.received_at == T0 and row.received_at.tzinfo is UTC  # aware UTC
 
 

@@ -1,6 +1,7 @@
 """The ledger of radioactive material: receive, withdraw (or transfer), measure, dispose,
 correct — each one transaction that appends events and audit entries — and what a container
-or a site holds at any time, computed from events and decay (isoflow.domain.ledger).
+or a site holds at any time, computed from events and decay (isoflow.domain.ledger). How the
+rows are read, cached and shown is in isoflow.services.ledger_records.
 
 Concurrency: every append locks the container row first (on PostgreSQL with the UPDATE that
 counts the event to come, a row lock as ``SELECT ... FOR UPDATE`` takes; on SQLite the write
@@ -13,15 +14,11 @@ limit.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
-from functools import lru_cache
-from threading import Lock
-from typing import cast
 
-from sqlalchemy import Connection, Table, and_, bindparam, insert, select, update
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from isoflow.domain import ledger as rules
@@ -33,24 +30,34 @@ from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.units import format_activity
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
+from isoflow.services.ledger_records import (
+    INSERT_CONTAINER,
+    INSERT_EVENT,
+    ContainerRow,
+    ContainerView,
+    EventView,
+    as_domain,
+    container_view,
+    decay_constant,
+    domain_event,
+    event_view,
+    events_by_container,
+    events_of,
+    half_life_s,
+    ledger_cache,
+    ledger_of,
+    lock_for_append,
+    not_found,
+    visible_container,
+)
 from isoflow.services.licences import site_limits
 from isoflow.services.organisations import visible_site
 from isoflow.store.db import Database
-from isoflow.store.models import Container, LedgerEvent
+from isoflow.store.models import Container
 
 #: A container counts towards a site's holdings for this many half-lives after receipt
 #: (2^-64 ≈ 5e-20 of its activity is left after that, below any limit's resolution).
 HOLDING_HORIZON_HALF_LIVES = 64
-
-
-@lru_cache(maxsize=512)
-def _decay_constant(nuclide: str) -> float:
-    return get_nuclide(nuclide).decay_constant_per_s
-
-
-@lru_cache(maxsize=512)
-def _half_life_s(nuclide: str) -> float:
-    return get_nuclide(nuclide).half_life_s
 
 
 def _kind(kind: str) -> str:
@@ -70,277 +77,15 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> f
     return float(value)
 
 
-def _domain_event(e: LedgerEvent) -> rules.LedgerEvent:
-    return rules.LedgerEvent(id=e.id, kind=EventKind(e.kind), occurred_at=e.occurred_at,
-                             activity_bq=e.activity_bq, volume_ml=e.volume_ml,
-                             reference_at=e.reference_at, corrects_event_id=e.corrects_event_id,
-                             void=e.void, reason=e.reason)
-
-
-# ------------------------------------------------------------------ views
-@dataclass(frozen=True)
-class ContainerView:
-    """A container and what it holds at ``at`` (computed, never stored)."""
-
-    id: int
-    org_id: int
-    site_id: int
-    kind: str
-    nuclide: str
-    label: str
-    received_at: datetime
-    reference_activity_bq: float
-    reference_at: datetime
-    received_volume_ml: float | None
-    source_container_id: int | None
-    at: datetime
-    activity_bq: float
-    volume_ml: float | None
-    concentration_bq_per_ml: float | None
-    disposed: bool
-    disposed_at: datetime | None
-    event_count: int
-
-
-@dataclass(frozen=True)
-class EventView:
-    id: int
-    container_id: int
-    seq: int
-    kind: str
-    occurred_at: datetime
-    recorded_at: datetime
-    recorded_by: str
-    activity_bq: float | None
-    volume_ml: float | None
-    reference_at: datetime | None
-    corrects_event_id: int | None
-    void: bool
-    reason: str | None
-    note: str | None
-    counterpart_container_id: int | None
-
-
-def _event_view(e: LedgerEvent) -> EventView:
-    return EventView(id=e.id, container_id=e.container_id, seq=e.seq, kind=e.kind,
-                     occurred_at=e.occurred_at, recorded_at=e.recorded_at,
-                     recorded_by=e.recorded_by, activity_bq=e.activity_bq,
-                     volume_ml=e.volume_ml, reference_at=e.reference_at,
-                     corrects_event_id=e.corrects_event_id, void=e.void, reason=e.reason,
-                     note=e.note, counterpart_container_id=e.counterpart_container_id)
-
-
-@dataclass(frozen=True)
-class _ContainerRow:
-    """A container's stored identity as read with Core (no ORM object)."""
-
-    id: int
-    org_id: int
-    site_id: int
-    kind: str
-    nuclide: str
-    label: str
-    received_at: datetime
-    source_container_id: int | None
-    event_count: int
-
-
-_CT = cast(Table, Container.__table__)
-_ET = cast(Table, LedgerEvent.__table__)
-_CONTAINER_COLUMNS = (_CT.c.id, _CT.c.org_id, _CT.c.site_id, _CT.c.kind, _CT.c.nuclide,
-                      _CT.c.label, _CT.c.received_at, _CT.c.source_container_id,
-                      _CT.c.event_count)
-_N_CONTAINER_COLUMNS = len(_CONTAINER_COLUMNS)
-#: Statements built once (SQLAlchemy then reuses their compiled form).
-_SELECT_CONTAINER = select(*_CONTAINER_COLUMNS).where(_CT.c.id == bindparam("cid"))
-#: Locks the row (as SELECT ... FOR UPDATE would) and counts the event about to be appended,
-#: in one statement; returns the row with the new count.
-_LOCK_AND_COUNT = (update(_CT).where(_CT.c.id == bindparam("cid"))
-                   .values(event_count=_CT.c.event_count + 1)
-                   .returning(*_CONTAINER_COLUMNS))
-
-
-def _container_view(c: _ContainerRow | Container, events: Sequence[rules.LedgerEvent],
-                    at: datetime) -> ContainerView:
-    lam = _decay_constant(c.nuclide)
-    eff = rules.effective_events(events)
-    receipt = next(e for e in eff if e.kind is EventKind.RECEIPT)
-    assert receipt.activity_bq is not None and receipt.reference_at is not None
-    holding = rules.holding_at(lam, events, at)
-    return ContainerView(
-        id=c.id, org_id=c.org_id, site_id=c.site_id, kind=c.kind, nuclide=c.nuclide,
-        label=c.label, received_at=c.received_at, reference_activity_bq=receipt.activity_bq,
-        reference_at=receipt.reference_at, received_volume_ml=receipt.volume_ml,
-        source_container_id=c.source_container_id, at=at, activity_bq=holding.activity_bq,
-        volume_ml=holding.volume_ml, concentration_bq_per_ml=holding.concentration_bq_per_ml,
-        disposed=holding.disposed, disposed_at=rules.disposed_at(events),
-        event_count=c.event_count)
-
-
-# ------------------------------------------------------------------ reading
-def _not_found(container_id: int) -> NotFound:
-    return NotFound(f"no container {container_id}", field="container_id")
-
-
-def _visible_container(s: Session | Connection, actor: Actor,
-                       container_id: int) -> _ContainerRow:
-    """The container's row; NotFound if it does not exist or belongs to another
-    organisation."""
-    row = s.execute(_SELECT_CONTAINER, {"cid": container_id}).first()
-    if row is None or not actor.sees(row.org_id):
-        raise _not_found(container_id)
-    return _ContainerRow(*row)
-
-
-def _lock_for_append(s: Session | Connection, actor: Actor,
-                     container_id: int) -> _ContainerRow:
-    """Lock the container for the rest of the transaction and count the one event the use
-    case appends to it: an UPDATE takes the row lock as ``SELECT ... FOR UPDATE`` would on
-    PostgreSQL (on SQLite the IMMEDIATE transaction holds the write lock already), and a use
-    case that fails rolls the count back with everything else. Returns the row as it was
-    before (``event_count`` the events stored so far); NotFound as _visible_container."""
-    row = s.execute(_LOCK_AND_COUNT, {"cid": container_id}).first()
-    if row is None or not actor.sees(row.org_id):
-        raise _not_found(container_id)
-    return replace(_ContainerRow(*row), event_count=row.event_count - 1)
-
-
-def _events_of(s: Session, container_id: int) -> list[LedgerEvent]:
-    """The stored rows (for listing them)."""
-    return list(s.scalars(select(LedgerEvent).where(LedgerEvent.container_id == container_id)
-                          .order_by(LedgerEvent.seq)))
-
-
-_KINDS = {k.value: k for k in EventKind}
-_EVENT_COLUMNS = (_ET.c.id, _ET.c.kind, _ET.c.occurred_at, _ET.c.activity_bq, _ET.c.volume_ml,
-                  _ET.c.reference_at, _ET.c.corrects_event_id, _ET.c.void, _ET.c.reason)
-_EVENTS_BETWEEN = (select(*_EVENT_COLUMNS)
-                   .where(_ET.c.container_id == bindparam("cid"),
-                          _ET.c.seq > bindparam("after"), _ET.c.seq <= bindparam("count"))
-                   .order_by(_ET.c.seq))
-#: A container and its events after the ones already cached, in one statement (one
-#: snapshot, so the events match the row's event_count).
-_CONTAINER_AND_EVENTS_AFTER = (
-    select(*_CONTAINER_COLUMNS, *(c.label(f"e_{c.name}") for c in _EVENT_COLUMNS))
-    .select_from(_CT.outerjoin(_ET, and_(_ET.c.container_id == _CT.c.id,
-                                         _ET.c.seq > bindparam("after"))))
-    .where(_CT.c.id == bindparam("cid"))
-    .order_by(_ET.c.seq))
-
-
-def _domain_events(rows: Iterable[Sequence[object]]) -> tuple[rules.LedgerEvent, ...]:
-    """Rows of the _EVENT_COLUMNS (in that order) as domain events."""
-    return tuple(rules.LedgerEvent(
-        id=r[0], kind=_KINDS[r[1]], occurred_at=r[2], activity_bq=r[3],  # type: ignore[index, arg-type]
-        volume_ml=r[4], reference_at=r[5], corrects_event_id=r[6], void=r[7],  # type: ignore[arg-type]
-        reason=r[8]) for r in rows)  # type: ignore[arg-type]
-
-
-class _LedgerCache:
-    """Per-process cache of each container's events as domain objects.
-
-    Exact because events are append-only and numbered 1..event_count under the container's
-    lock: an entry is keyed by the count it holds, only events with ``seq <= count`` (as read
-    from the container row in the same transaction) are ever added, and a longer ledger only
-    needs the events after the cached ones.
-    """
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._entries: OrderedDict[int, tuple[rules.LedgerEvent, ...]] = OrderedDict()
-        self._capacity = capacity
-        self._lock = Lock()
-
-    def _cached(self, container_id: int) -> tuple[rules.LedgerEvent, ...]:
-        with self._lock:
-            return self._entries.get(container_id, ())
-
-    def _store(self, container_id: int, events: tuple[rules.LedgerEvent, ...]) -> None:
-        with self._lock:
-            self._entries[container_id] = events
-            self._entries.move_to_end(container_id)
-            while len(self._entries) > self._capacity:
-                self._entries.popitem(last=False)
-
-    def events(self, s: Session | Connection, container_id: int,
-               count: int) -> list[rules.LedgerEvent]:
-        """Events 1..count of the container (``count`` read from its row in the caller's
-        transaction): only those not cached yet are read."""
-        cached = self._cached(container_id)
-        if len(cached) > count:  # another database (tests) or a newer snapshot: start over
-            cached = ()
-        if len(cached) < count:
-            cached = cached + _domain_events(s.execute(_EVENTS_BETWEEN, {
-                "cid": container_id, "after": len(cached), "count": count}))
-            if len(cached) != count:
-                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
-                                   f"{count} counted")
-        self._store(container_id, cached)
-        return list(cached)
-
-    def container(self, db: Database, container_id: int
-                  ) -> tuple[_ContainerRow | None, list[rules.LedgerEvent]]:
-        """The container's row and all its events, read with one statement (one snapshot)
-        that returns only the events not cached yet; (None, []) if there is no such
-        container."""
-        cached = self._cached(container_id)
-        rows = db.fetch(_CONTAINER_AND_EVENTS_AFTER, {"cid": container_id, "after": len(cached)})
-        if not rows:
-            return None, []
-        row = _ContainerRow(*rows[0][:_N_CONTAINER_COLUMNS])
-        if len(cached) > row.event_count:  # another database (tests): read them all
-            cached = ()
-            rows = db.fetch(_CONTAINER_AND_EVENTS_AFTER, {"cid": container_id, "after": 0})
-            row = _ContainerRow(*rows[0][:_N_CONTAINER_COLUMNS])
-        if len(cached) < row.event_count:
-            cached = cached + _domain_events(r[_N_CONTAINER_COLUMNS:] for r in rows)
-            if len(cached) != row.event_count:
-                raise RuntimeError(f"container {container_id}: {len(cached)} events stored, "
-                                   f"{row.event_count} counted")
-            self._store(container_id, cached)
-        return row, list(cached)
-
-    def appended(self, container_id: int, seq: int, event: rules.LedgerEvent) -> None:
-        """After a commit: event number ``seq`` was appended (kept only if the entry holds
-        exactly the events before it)."""
-        with self._lock:
-            cached = self._entries.get(container_id)
-            if cached is not None and len(cached) == seq - 1:
-                self._entries[container_id] = (*cached, event)
-                self._entries.move_to_end(container_id)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-def _cache(db: Database) -> _LedgerCache:
-    cache = db.memo.get("ledger_events")
-    if cache is None:
-        cache = db.memo.setdefault("ledger_events", _LedgerCache())
-    assert isinstance(cache, _LedgerCache)
-    return cache
-
-
-def _ledger_of(db: Database, s: Session | Connection,
-               c: _ContainerRow | Container) -> list[rules.LedgerEvent]:
-    """The container's events (as domain objects), from the database's cache if current."""
-    return _cache(db).events(s, c.id, c.event_count)
-
-
-def _events_by_container(db: Database, s: Session, containers: Iterable[Container]
-                         ) -> dict[int, list[rules.LedgerEvent]]:
-    return {c.id: _ledger_of(db, s, c) for c in containers}
-
-
 def get_container(db: Database, actor: Actor, container_id: int,
                   at: datetime | None = None) -> ContainerView:
     """The container and what it holds at ``at`` (default now)."""
     actor.require(Permission.READ)
     t = now() if at is None else aware_utc(at, "at")
-    c, events = _cache(db).container(db, container_id)
+    c, events = ledger_cache(db).container(db, container_id)
     if c is None or not actor.sees(c.org_id):
-        raise _not_found(container_id)
-    return _container_view(c, events, t)
+        raise not_found(container_id)
+    return container_view(c, events, t)
 
 
 def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
@@ -355,16 +100,16 @@ def list_containers(db: Database, actor: Actor, *, site_id: int | None = None,
         if site_id is not None:
             q = q.where(Container.site_id == visible_site(s, actor, site_id).id)
         containers = list(s.scalars(q))
-        events = _events_by_container(db, s, containers)
-    views = [_container_view(c, events[c.id], at) for c in containers]
+        events = events_by_container(db, s, containers)
+    views = [container_view(c, events[c.id], at) for c in containers]
     return [v for v in views if include_disposed or not v.disposed]
 
 
 def list_events(db: Database, actor: Actor, container_id: int) -> list[EventView]:
     actor.require(Permission.READ)
     with db.read() as s:
-        c = _visible_container(s, actor, container_id)
-        return [_event_view(e) for e in _events_of(s, c.id)]
+        c = visible_container(s, actor, container_id)
+        return [event_view(e) for e in events_of(s, c.id)]
 
 
 def site_holdings(db: Database, s: Session, site_id: int, at: datetime, *,
@@ -375,7 +120,7 @@ def site_holdings(db: Database, s: Session, site_id: int, at: datetime, *,
                               .distinct()))
     out: dict[str, float] = {}
     for nuclide in nuclides:
-        horizon = HOLDING_HORIZON_HALF_LIVES * _half_life_s(nuclide)
+        horizon = HOLDING_HORIZON_HALF_LIVES * half_life_s(nuclide)
         q = select(Container).where(Container.site_id == site_id, Container.nuclide == nuclide,
                                     Container.received_at <= at)
         if math.isfinite(horizon) and horizon < 1e11:
@@ -383,8 +128,8 @@ def site_holdings(db: Database, s: Session, site_id: int, at: datetime, *,
         containers = [c for c in s.scalars(q) if c.id != exclude_container_id]
         if not containers:
             continue
-        events = _events_by_container(db, s, containers)
-        lam = _decay_constant(nuclide)
+        events = events_by_container(db, s, containers)
+        lam = decay_constant(nuclide)
         total = sum(max(rules.holding_at(lam, events[c.id], at).activity_bq, 0.0)
                     for c in containers)
         if total > 0:
@@ -406,7 +151,7 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
                    exclude_container_id: int | None = None) -> None:
     """The receipt must fit the licence at its moment and at every later receipt already on
     record (a receipt entered late must not push a later moment over the limit)."""
-    lam = _decay_constant(nuclide)
+    lam = decay_constant(nuclide)
     limits = site_limits(s, site_id)
     later = sorted(set(s.scalars(select(Container.received_at).where(
         Container.site_id == site_id, Container.received_at > received_at))))
@@ -419,8 +164,7 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
 
 
 # ------------------------------------------------------------------ writing
-_INSERT_EVENT = insert(_ET).returning(_ET.c.id)
-_INSERT_CONTAINER = insert(_CT).returning(_CT.c.id)
+
 
 
 def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_id: int,
@@ -435,23 +179,15 @@ def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_
                   corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
                   counterpart_container_id=counterpart_container_id)
     values = {k: v for k, v in e.__dict__.items() if k != "id"}
-    event_id = s.execute(_INSERT_EVENT, {"org_id": org_id, **values}).scalar_one()
+    event_id = s.execute(INSERT_EVENT, {"org_id": org_id, **values}).scalar_one()
     return replace(e, id=event_id)
 
 
-def _append(s: Session | Connection, actor: Actor, c: _ContainerRow, *, kind: EventKind,
+def _append(s: Session | Connection, actor: Actor, c: ContainerRow, *, kind: EventKind,
             at: datetime, **values: object) -> EventView:
-    """Insert the container's next event (``c`` from _lock_for_append, which counted it)."""
+    """Insert the container's next event (``c`` from lock_for_append, which counted it)."""
     return _insert_event(s, actor, c.org_id, c.id, c.event_count + 1, kind=kind, at=at,
                          **values)  # type: ignore[arg-type]
-
-
-def _as_domain(e: EventView) -> rules.LedgerEvent:
-    return rules.LedgerEvent(id=e.id, kind=_KINDS[e.kind], occurred_at=e.occurred_at,
-                             activity_bq=e.activity_bq, volume_ml=e.volume_ml,
-                             reference_at=e.reference_at,
-                             corrects_event_id=e.corrects_event_id, void=e.void,
-                             reason=e.reason)
 
 
 def _event_record(e: EventView) -> dict[str, object]:
@@ -465,7 +201,7 @@ def _event_record(e: EventView) -> dict[str, object]:
             if v is not None}
 
 
-def _audit_event(s: Session | Connection, actor: Actor, c: _ContainerRow, e: EventView,
+def _audit_event(s: Session | Connection, actor: Actor, c: ContainerRow, e: EventView,
                  action: str, *, old: object = None, reason: str | None = None) -> None:
     audit.record(s, actor, org_id=c.org_id, entity_type="ledger_event", entity_id=e.id,
                  action=action, old=old, new=_event_record(e), reason=reason)
@@ -475,13 +211,13 @@ def _new_container(s: Session | Connection, actor: Actor, *, org_id: int, site_i
                    kind: str, nuclide: str, label: str, received_at: datetime,
                    activity_bq: float, reference_at: datetime, volume_ml: float | None,
                    note: str | None, source_container_id: int | None = None
-                   ) -> tuple[_ContainerRow, EventView]:
+                   ) -> tuple[ContainerRow, EventView]:
     """Insert a container with its receipt (event 1) and audit it."""
     values = dict(org_id=org_id, site_id=site_id, kind=kind, nuclide=nuclide, label=label,
                   received_at=received_at, source_container_id=source_container_id,
                   event_count=1)
-    cid = s.execute(_INSERT_CONTAINER, {**values, "created_at": now()}).scalar_one()
-    c = _ContainerRow(id=cid, **values)  # type: ignore[arg-type]
+    cid = s.execute(INSERT_CONTAINER, {**values, "created_at": now()}).scalar_one()
+    c = ContainerRow(id=cid, **values)  # type: ignore[arg-type]
     e = _insert_event(s, actor, org_id, cid, 1, kind=EventKind.RECEIPT, at=received_at,
                       activity_bq=activity_bq, volume_ml=volume_ml, reference_at=reference_at,
                       note=note, counterpart_container_id=source_container_id)
@@ -509,7 +245,7 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
     at = now() if received_at is None else aware_utc(received_at, "received_at")
     reference_at = aware_utc(reference_at, "reference_at")
     # Refuse a reference time so far from receipt that the decay correction is meaningless.
-    lam = _decay_constant(canon)
+    lam = decay_constant(canon)
     if abs(lam * (at - reference_at).total_seconds()) > 700:
         raise InvalidInput("reference_at is too many half-lives away from the time of receipt",
                            field="reference_at")
@@ -525,12 +261,12 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
         events = [rules.LedgerEvent(id=e.id, kind=EventKind.RECEIPT, occurred_at=at,
                                     activity_bq=activity, volume_ml=volume,
                                     reference_at=reference_at)]
-    return _container_view(c, events, at)
+    return container_view(c, events, at)
 
 
-def _overdraw(c: _ContainerRow, events: Sequence[rules.LedgerEvent], at: datetime,
+def _overdraw(c: ContainerRow, events: Sequence[rules.LedgerEvent], at: datetime,
               wanted_bq: float | None, wanted_ml: float | None) -> LimitExceeded:
-    avail = rules.available_at(_decay_constant(c.nuclide), events, at)
+    avail = rules.available_at(decay_constant(c.nuclide), events, at)
     parts = []
     if wanted_bq is not None:
         parts.append(format_activity(wanted_bq))
@@ -566,9 +302,9 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
         _kind(into_kind)
     t = now() if at is None else aware_utc(at, "at")
     with db.write_rows() as s:
-        c = _lock_for_append(s, actor, container_id)
-        events = _ledger_of(db, s, c)
-        lam = _decay_constant(c.nuclide)
+        c = lock_for_append(s, actor, container_id)
+        events = ledger_of(db, s, c)
+        lam = decay_constant(c.nuclide)
         holding = rules.holding_at(lam, events, t)
         if holding.disposed:
             raise Conflict(f"container {c.id} was disposed of at "
@@ -606,7 +342,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
                     volume_ml=volume, note=note,
                     counterpart_container_id=counterpart)
         _audit_event(s, actor, c, e, "withdrawn" if counterpart is None else "transferred")
-    _cache(db).appended(c.id, e.seq, _as_domain(e))  # committed: the next append needs no read
+    ledger_cache(db).appended(c.id, e.seq, as_domain(e))  # committed: the next append needs no read
     return e
 
 
@@ -633,14 +369,14 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
                     at: datetime, *, action: str, activity_bq: float | None = None,
                     note: str | None = None) -> EventView:
     with db.write_rows() as s:
-        c = _lock_for_append(s, actor, container_id)
-        events = _ledger_of(db, s, c)
-        rules.check_consistent(_decay_constant(c.nuclide), [*events, rules.LedgerEvent(
+        c = lock_for_append(s, actor, container_id)
+        events = ledger_of(db, s, c)
+        rules.check_consistent(decay_constant(c.nuclide), [*events, rules.LedgerEvent(
             id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
             activity_bq=activity_bq)])
         e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
         _audit_event(s, actor, c, e, action)
-    _cache(db).appended(c.id, e.seq, _as_domain(e))
+    ledger_cache(db).appended(c.id, e.seq, as_domain(e))
     return e
 
 
@@ -661,12 +397,12 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
     if not void and activity is None and volume is None and reference_at is None and at is None:
         raise InvalidInput("a correction gives new values or voids the event", field="void")
     with db.write() as s:
-        c = _lock_for_append(s, actor, container_id)
-        stored = _events_of(s, c.id)
+        c = lock_for_append(s, actor, container_id)
+        stored = events_of(s, c.id)
         target = next((e for e in stored if e.id == event_id), None)
         if target is None:
             raise NotFound(f"container {c.id} has no event {event_id}", field="event_id")
-        events = [_domain_event(e) for e in stored]
+        events = [domain_event(e) for e in stored]
         root_id = target.id
         while True:  # a correction of a correction corrects the original
             root = next(e for e in stored if e.id == root_id)
@@ -688,7 +424,7 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
             id=max(e.id for e in events) + 1, kind=EventKind.CORRECTION, occurred_at=when,
             activity_bq=activity, volume_ml=volume, reference_at=reference_at,
             corrects_event_id=root.id, void=void, reason=reason)
-        lam = _decay_constant(c.nuclide)
+        lam = decay_constant(c.nuclide)
         rules.check_consistent(lam, [*events, new_event])
         if root_kind is EventKind.RECEIPT and (activity is not None or reference_at is not None):
             after = next(e for e in rules.effective_events([*events, new_event])

@@ -30,7 +30,7 @@ from isoflow.domain.ledger import CONTAINER_KINDS
 from isoflow.domain.roles import Actor
 from isoflow.errors import InvalidInput
 from isoflow.services import ledger, organisations
-from isoflow.services.ledger import ContainerView, EventView
+from isoflow.services.ledger_records import ContainerView, EventView
 from isoflow.store.db import Database
 
 ERRORS: dict[int | str, dict[str, object]] = {
