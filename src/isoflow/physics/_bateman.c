@@ -847,8 +847,8 @@ done:
  * out holds what solve() left for this untrusted point: the float64 atoms of the nuclides it
  * vouched for, NaN for the others. Only the NaN rows are recomputed; the point's totals (for
  * the insignificance floor) take the vouched-for float64 atoms, lowered by 1e-6 to cover
- * their error. On success every nuclide is written scaled; on failure out is left for the
- * exact path. */
+ * their error. On success every nuclide is written scaled; on failure out keeps the atoms of
+ * the nuclides now vouched for and NaN for the others, for the exact path. */
 static int solve_point_ld(Py_ssize_t n, const long double *lam, const long double *c,
                           const long double *ci, const double *q, const double *n0d,
                           const int64_t *cols, Py_ssize_t p, Py_ssize_t inv,
@@ -941,8 +941,13 @@ static int solve_point_ld(Py_ssize_t n, const long double *lam, const long doubl
             long double equiv = lam[r] > 0.0L ? tot_act / lam[r] : INFINITY;
             long double floor_ = FLOOR_REL * (equiv < tot_atoms ? equiv : tot_atoms);
             if (!(fabsl(v[r]) + b[r] <= floor_ || fabsl(v[r]) + b[r] <= UNDERFLOW_REL * tot_atoms))
-                return 0;
+                all_ok = -1;
         }
+    }
+    if (all_ok < 0) {
+        for (r = 0; r < n; r++)
+            out[r * row_stride] = v[r] >= b[r] * (1.0L / TRUST_REL) ? (double)v[r] : NAN;
+        return 0;
     }
     for (r = 0; r < n; r++)
         out[r * row_stride] = (double)(v[r] < 0.0L ? 0.0L : v[r]) * scale[r];

@@ -18,7 +18,8 @@ and never negative; or, what is left after ~1000 half-lives, below ``UNDERFLOW_R
 inventory's atoms, out of float64's range relative to it). Any other point is recomputed the
 same way in long double (x87 80-bit on x86-64, ~2000x less rounding), and what even that
 cannot vouch for on the exact path (:mod:`isoflow.physics.exact`): no path prints a number
-it cannot vouch for.
+it cannot vouch for. With the compiled kernel each retry recomputes only the nuclides of the
+point that the previous pass could not vouch for.
 
 Columns whose ``exp(-λt)`` underflows to zero (or whose ``expm1`` saturates at -1) over a
 whole block of times are folded out of the products, which is exact and saves most of the
@@ -222,10 +223,16 @@ def _solve_kernel(kernel: ModuleType, chain: Chain, n0: FloatArray,
             points = np.flatnonzero(ok == 0).astype(np.int64)
             left = kernel.solve_ld(ext.lam, ext.c, ext.c_inv, n0c, cols, tc, points, factor,
                                    base, ok, layout)
+        # what is still untrusted holds the atoms vouched for and NaN for the rest: only those
+        # nuclides are computed exactly (an inventory's coordinates once for all its times)
+        coordinates: dict[int, Any] = {}
+        last = -1
         for p in np.flatnonzero(ok == 0).tolist() if left else ():
             i, j = divmod(p, nt)
-            row = _dense(chain, n0c[i:i + 1], cols)[0]
-            out[i, j] = atoms_exact(chain, row, float(times[j]), FLOOR_REL) * factor
+            if i != last:
+                row, coordinates, last = _dense(chain, n0c[i:i + 1], cols)[0], {}, i
+            out[i, j] = atoms_exact(chain, row, float(times[j]), FLOOR_REL,
+                                    known=np.array(out[i, j]), coordinates=coordinates) * factor
     STATS.float_points += m * nt - retried
     STATS.extended_points += retried - left
     STATS.exact_points += left

@@ -44,20 +44,40 @@ def _lost_digits(ctx: Any, values: list[Any], scales: list[Any], weights: FloatA
     return lost
 
 
-def atoms_exact(chain: Chain, n0: FloatArray, t_s: float, floor_rel: float) -> FloatArray:
+def atoms_exact(chain: Chain, n0: FloatArray, t_s: float, floor_rel: float, *,
+                known: FloatArray | None = None, coordinates: dict[int, Any] | None = None
+                ) -> FloatArray:
     """N(t) [atoms] for one inventory ``n0`` [atoms] at ``t_s`` [s], correctly rounded to
-    float64 for every nuclide above ``floor_rel`` of the total (atoms or activity)."""
+    float64 for every nuclide above ``floor_rel`` of the total (atoms or activity).
+
+    known: atoms already vouched for by a float path, NaN for the nuclides to compute (only
+    those rows are evaluated; the known ones count towards the totals). coordinates: a dict
+    kept by the caller across the times of one inventory, caching its eigen-coordinates.
+    """
+    rows = range(chain.size) if known is None else np.flatnonzero(np.isnan(known)).tolist()
     dps = START_DPS
     while True:
         ctx, lam, c, ci = chain.mp_matrices(dps)
-        y = _eigen_coordinates(ctx, ci, n0)
+        if coordinates is None or dps not in coordinates:
+            y = _eigen_coordinates(ctx, ci, n0)
+            if coordinates is not None:
+                coordinates[dps] = y
+        else:
+            y = coordinates[dps]
         t = _mp_number(ctx, t_s)
-        w = [yk * ctx.exp(-lk * t) if yk else None for yk, lk in zip(y, lam, strict=True)]
-        values, scales = [], []
-        for row in c:
-            terms = [x * w[k] for k, x in row if w[k] is not None]
-            values.append(ctx.fsum(terms))
-            scales.append(ctx.fsum(terms, absolute=True))
+        w: dict[int, Any] = {}
+        values = ([ctx.zero] * chain.size if known is None else
+                  [_mp_number(ctx, v) for v in np.nan_to_num(known).tolist()])
+        scales = [ctx.zero] * chain.size
+        for r in rows:
+            terms = []
+            for k, x in c[r]:
+                if y[k]:
+                    if k not in w:
+                        w[k] = y[k] * ctx.exp(-lam[k] * t)
+                    terms.append(x * w[k])
+            values[r] = ctx.fsum(terms)
+            scales[r] = ctx.fsum(terms, absolute=True)
         lost = _lost_digits(ctx, values, scales, chain.lam, floor_rel)
         if lost < 1e8 and dps - lost >= GUARD_DIGITS:
             return _to_float(values)
