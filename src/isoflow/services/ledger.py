@@ -77,6 +77,7 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> f
     return float(value)
 
 
+# ------------------------------------------------------------------ reading
 def get_container(db: Database, actor: Actor, container_id: int,
                   at: datetime | None = None) -> ContainerView:
     """The container and what it holds at ``at`` (default now)."""
@@ -164,9 +165,6 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
 
 
 # ------------------------------------------------------------------ writing
-
-
-
 def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_id: int,
                   seq: int, *, kind: EventKind, at: datetime, activity_bq: float | None = None,
                   volume_ml: float | None = None, reference_at: datetime | None = None,
