@@ -842,7 +842,7 @@ done:
 /* exp(-x) beyond this (e^-2000 < 1e-868) is left out of the exp form and expl is not called;
  * 2 e^-x max_k|C_rk| sum_k a_k bounds every term left out */
 #define LD_NEGLIGIBLE 2000.0L
-/* work: 11 n long doubles; the first 4 n (n0, y, a, p) depend only on the inventory and are
+/* work: 10 n long doubles; the first 4 n (n0, y, a, p) depend only on the inventory and are
  * kept while the same inventory comes again (*last_inv).
  * out holds what solve() left for this untrusted point: the float64 atoms of the nuclides it
  * vouched for, NaN for the others. Only the NaN rows are recomputed; the point's totals (for
@@ -1004,7 +1004,7 @@ static PyObject *solve_ld(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "_bateman: a point index is out of range");
             goto done;
         }
-    long double *work = PyMem_RawCalloc((size_t)(11 * n), sizeof(long double));
+    long double *work = PyMem_RawCalloc((size_t)(10 * n), sizeof(long double));
     double *q = PyMem_RawCalloc((size_t)n + 1, sizeof(double));
     if (!work || !q) {
         PyMem_RawFree(work);

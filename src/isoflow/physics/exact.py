@@ -55,15 +55,13 @@ def atoms_exact(chain: Chain, n0: FloatArray, t_s: float, floor_rel: float, *,
     kept by the caller across the times of one inventory, caching its eigen-coordinates.
     """
     rows = range(chain.size) if known is None else np.flatnonzero(np.isnan(known)).tolist()
+    coordinates = {} if coordinates is None else coordinates
     dps = START_DPS
     while True:
         ctx, lam, c, ci = chain.mp_matrices(dps)
-        if coordinates is None or dps not in coordinates:
-            y = _eigen_coordinates(ctx, ci, n0)
-            if coordinates is not None:
-                coordinates[dps] = y
-        else:
-            y = coordinates[dps]
+        if dps not in coordinates:
+            coordinates[dps] = _eigen_coordinates(ctx, ci, n0)
+        y = coordinates[dps]
         t = _mp_number(ctx, t_s)
         w: dict[int, Any] = {}
         values = ([ctx.zero] * chain.size if known is None else

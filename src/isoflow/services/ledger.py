@@ -36,7 +36,6 @@ from isoflow.services.ledger_records import (
     ContainerRow,
     ContainerView,
     EventView,
-    as_domain,
     container_view,
     decay_constant,
     domain_event,
@@ -340,7 +339,8 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
                     volume_ml=volume, note=note,
                     counterpart_container_id=counterpart)
         _audit_event(s, actor, c, e, "withdrawn" if counterpart is None else "transferred")
-    ledger_cache(db).appended(c.id, e.seq, as_domain(e))  # committed: the next append needs no read
+    # committed: the next append needs no read
+    ledger_cache(db).appended(c.id, e.seq, domain_event(e))
     return e
 
 
@@ -374,7 +374,7 @@ def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKi
             activity_bq=activity_bq)])
         e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
         _audit_event(s, actor, c, e, action)
-    ledger_cache(db).appended(c.id, e.seq, as_domain(e))
+    ledger_cache(db).appended(c.id, e.seq, domain_event(e))
     return e
 
 

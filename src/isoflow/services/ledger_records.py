@@ -37,7 +37,8 @@ def half_life_s(nuclide: str) -> float:
     return get_nuclide(nuclide).half_life_s
 
 
-def domain_event(e: LedgerEvent) -> rules.LedgerEvent:
+def domain_event(e: LedgerEvent | EventView) -> rules.LedgerEvent:
+    """A stored event (ORM row) or one just appended (its view) as the domain's event."""
     return rules.LedgerEvent(id=e.id, kind=EventKind(e.kind), occurred_at=e.occurred_at,
                              activity_bq=e.activity_bq, volume_ml=e.volume_ml,
                              reference_at=e.reference_at, corrects_event_id=e.corrects_event_id,
@@ -297,14 +298,6 @@ def ledger_of(db: Database, s: Session | Connection,
 def events_by_container(db: Database, s: Session, containers: Iterable[Container]
                         ) -> dict[int, list[rules.LedgerEvent]]:
     return {c.id: ledger_of(db, s, c) for c in containers}
-
-
-def as_domain(e: EventView) -> rules.LedgerEvent:
-    return rules.LedgerEvent(id=e.id, kind=_KINDS[e.kind], occurred_at=e.occurred_at,
-                             activity_bq=e.activity_bq, volume_ml=e.volume_ml,
-                             reference_at=e.reference_at,
-                             corrects_event_id=e.corrects_event_id, void=e.void,
-                             reason=e.reason)
 
 
 INSERT_EVENT = insert(_ET).returning(_ET.c.id)
