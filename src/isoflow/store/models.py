@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -62,6 +63,9 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     jurisdiction: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: A measurement departing from the book value by more than this fraction needs a note
+    #: and is flagged as a discrepancy.
+    measurement_tolerance: Mapped[float] = mapped_column(Float, server_default="0.1")
 
 
 class User(Base):
@@ -78,12 +82,17 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: The user's language for pages ("en", "ru"); None: the browser's Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
 
 class ApiToken(Base):
-    """A bearer token; only its SHA-256 is stored."""
+    """A bearer token of the API (``kind`` "api") or a page session (``kind`` "session",
+    its secret in an HttpOnly cookie); only its SHA-256 is stored. Sessions also expire
+    after ``session_idle_timeout_s`` without use (``last_used_at``)."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("kind IN ('api', 'session')", name="kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -91,6 +100,22 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16), server_default="api")
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInThrottle(Base):
+    """Consecutive failed sign-ins of one key ("user:<name>" or "addr:<client address>"),
+    whether or not such a user exists, and the lock they led to."""
+
+    __tablename__ = "sign_in_throttle"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LicenceLimit(Base):
@@ -159,6 +184,8 @@ class LedgerEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     #: For a withdrawal into another container (a transfer): that container.
     counterpart_container_id: Mapped[int | None] = mapped_column(ForeignKey("containers.id"))
+    #: A measurement that departed from the book value by more than the site's tolerance.
+    discrepancy: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class Signature(Base):
