@@ -317,9 +317,11 @@ def get_user(db: Database, actor: Actor, user_id: int) -> UserView:
 
 def update_user(db: Database, actor: Actor, user_id: int, *, role: str | None = None,
                 active: bool | None = None, full_name: str | None = None,
-                password: str | None = None, reason: str | None = None) -> UserView:
+                password: str | None = None, reason: str | None = None,
+                must_change_password: bool = True) -> UserView:
     """Change a user's role, name or status, or reset their password (which they must then
-    change at next sign-in). Users are deactivated, never deleted (their records stay)."""
+    change at next sign-in, unless ``must_change_password`` is False: the demo world's
+    accounts). Users are deactivated, never deleted (their records stay)."""
     actor.require(Permission.MANAGE_ORGANISATION)
     changes: dict[str, object] = {}
     if role is not None:
@@ -341,9 +343,12 @@ def update_user(db: Database, actor: Actor, user_id: int, *, role: str | None = 
             setattr(user, k, changes[k])
         new = {k: changes[k] for k in old}
         if password_hash is not None:
-            user.password_hash, user.must_change_password = password_hash, True
+            user.password_hash = password_hash
+            user.must_change_password = must_change_password
             user.password_changed_at = now()
             new["password"] = "reset"
+            if not must_change_password:
+                new["must_change_password"] = False
         if new:
             audit.record(s, actor, org_id=user.org_id, entity_type="user", entity_id=user.id,
                          action="updated", old=old, new=new, reason=reason)
