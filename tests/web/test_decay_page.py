@@ -43,7 +43,7 @@ def browser_page(server: Server) -> Iterator[object]:
 
 def test_calculator_draws_the_chain(server: Server, browser_page, tmp_path: Path) -> None:
     page = browser_page
-    page.goto(server.base_url + "/")
+    page.goto(server.base_url + "/decay")
     page.wait_for_selector("#chart .main-svg", timeout=20_000)
     legend = page.eval_on_selector_all("#chart .legendtext", "els => els.map(e => e.textContent)")
     assert "Mo-99" in legend and "Tc-99m" in legend
@@ -60,7 +60,7 @@ def test_calculator_draws_the_chain(server: Server, browser_page, tmp_path: Path
 
 def test_bad_input_is_shown_not_thrown(server: Server, browser_page) -> None:
     page = browser_page
-    page.goto(server.base_url + "/")
+    page.goto(server.base_url + "/decay")
     page.wait_for_selector("#chart .main-svg", timeout=20_000)
     page.fill("#inventory", "Mo-99 = 10 mbq")
     page.click("#calculate")

@@ -1,16 +1,16 @@
-"""The generator curve page: a form, the column curve (Plotly) and the elution table."""
+"""The public calculators: decay (drawn in the browser from POST /api/v1/decay) and the
+generator curve page (a form, the column curve in Plotly and the elution table)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from isoflow import __version__
 from isoflow.errors import IsoflowError
 from isoflow.physics.generators import KNOWN_PAIRS, curve_document
-from isoflow.web.pages import templates
+from isoflow.web.shell import PublicPage
 
 
 def _defaults() -> dict[str, str]:
@@ -22,9 +22,13 @@ def _defaults() -> dict[str, str]:
 
 
 def mount(app: FastAPI) -> None:
+    @app.get("/decay", response_class=HTMLResponse, include_in_schema=False)
+    def decay_calculator(page: PublicPage) -> HTMLResponse:
+        return page.render("decay.html")
+
     @app.get("/generators/curve", response_class=HTMLResponse, include_in_schema=False)
-    def generator_curve_page(request: Request) -> HTMLResponse:
-        q = request.query_params
+    def generator_curve_page(page: PublicPage) -> HTMLResponse:
+        q = page.request.query_params
         form = _defaults()
         submitted = "parent" in q
         for key in form:
@@ -42,9 +46,6 @@ def mount(app: FastAPI) -> None:
                                       if t.strip()], eff, form["to"], form["step"])
             except IsoflowError as exc:
                 error, status = exc.message, 422
-        return templates.TemplateResponse(
-            request, "generator.html",
-            {"version": __version__, "form": form, "pairs": KNOWN_PAIRS, "doc": doc,
-             "error": error, "submitted": submitted,
-             "daughter": form["pair"].split("/")[-1]},
-            status_code=status)
+        return page.render("generator.html", {
+            "form": form, "pairs": KNOWN_PAIRS, "doc": doc, "error": error,
+            "submitted": submitted, "daughter": form["pair"].split("/")[-1]}, status=status)
