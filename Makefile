@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint typecheck unit bench install system-deps clean
+.PHONY: run test lint typecheck unit bench install system-deps clean messages
 
 $(STAMP): pyproject.toml setup.py src/isoflow/physics/_bateman.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,14 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## make messages: extract the pages' messages, update each language's catalogue, compile .mo
+LOCALE := src/isoflow/web/locale
+messages: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output --omit-header -o $(LOCALE)/messages.pot .
+	for lang in ru; do \
+	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching --omit-header; \
+	  else $(BIN)/pybabel -q init -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; fi; \
+	done
+	$(BIN)/pybabel -q compile -d $(LOCALE) --statistics
