@@ -22,7 +22,7 @@ from isoflow.domain.audit import (
     verify_chain,
 )
 from isoflow.domain.roles import Actor, Permission
-from isoflow.services.clock import now
+from isoflow.services.clock import aware_utc, now
 from isoflow.store.db import Database
 from isoflow.store.models import AuditEntry, AuditHead
 
@@ -99,19 +99,36 @@ def _view(e: AuditEntry) -> AuditEntryView:
 
 def list_entries(db: Database, actor: Actor, *, entity_type: str | None = None,
                  entity_id: str | None = None, after_seq: int = 0,
-                 limit: int = 100) -> list[AuditEntryView]:
+                 limit: int = 100, who: str | None = None, action: str | None = None,
+                 since: datetime | None = None, until: datetime | None = None,
+                 before_seq: int | None = None,
+                 newest_first: bool = False) -> list[AuditEntryView]:
     """Entries the actor may read (their organisation's; all for a platform administrator),
-    oldest first, optionally for one entity."""
+    oldest first (``newest_first``: newest first), optionally only those of one entity (type,
+    id), one actor (``who``: the username as recorded), one ``action``, or written in
+    [``since``, ``until``). Pages: ``after_seq`` (oldest first) or ``before_seq`` (newest
+    first) with the last ``seq`` seen; at most ``limit`` entries."""
     actor.require(Permission.READ_AUDIT)
     q = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    if before_seq is not None:
+        q = q.where(AuditEntry.seq < before_seq)
     if actor.org_id is not None:
         q = q.where(AuditEntry.org_id == actor.org_id)
     if entity_type is not None:
         q = q.where(AuditEntry.entity_type == entity_type)
     if entity_id is not None:
         q = q.where(AuditEntry.entity_id == entity_id)
+    if who is not None:
+        q = q.where(AuditEntry.actor == who)
+    if action is not None:
+        q = q.where(AuditEntry.action == action)
+    if since is not None:
+        q = q.where(AuditEntry.at >= aware_utc(since, "since"))
+    if until is not None:
+        q = q.where(AuditEntry.at < aware_utc(until, "until"))
+    order = AuditEntry.seq.desc() if newest_first else AuditEntry.seq
     with db.read() as s:
-        return [_view(e) for e in s.scalars(q.order_by(AuditEntry.seq).limit(limit))]
+        return [_view(e) for e in s.scalars(q.order_by(order).limit(limit))]
 
 
 @dataclass(frozen=True)
