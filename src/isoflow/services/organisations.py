@@ -41,6 +41,8 @@ class SiteView:
     timezone: str
     jurisdiction: str
     created_at: datetime
+    #: a measurement departing from the book value by more than this fraction is flagged
+    measurement_tolerance: float = 0.1
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,9 @@ def _org_view(o: Organisation) -> OrganisationView:
 
 def _site_view(s: Site) -> SiteView:
     return SiteView(id=s.id, org_id=s.org_id, name=s.name, timezone=s.timezone,
-                    jurisdiction=s.jurisdiction, created_at=s.created_at)
+                    jurisdiction=s.jurisdiction, created_at=s.created_at,
+                    measurement_tolerance=float(s.measurement_tolerance
+                                                if s.measurement_tolerance is not None else 0.1))
 
 
 def _user_view(u: User) -> UserView:
@@ -89,6 +93,13 @@ def _jurisdiction(value: str) -> str:
         raise InvalidInput(f"unknown jurisdiction {value!r}; one of: "
                            f"{', '.join(JURISDICTION_CODES)}", field="jurisdiction")
     return value
+
+
+def _tolerance(value: float) -> float:
+    if not 0 < value <= 1:
+        raise InvalidInput("the measurement tolerance is a fraction above 0 and at most 1 "
+                           "(0.1 = 10 %)", field="measurement_tolerance")
+    return float(value)
 
 
 def _require_platform(actor: Actor) -> None:
@@ -223,12 +234,16 @@ def get_site(db: Database, actor: Actor, site_id: int) -> SiteView:
 
 def update_site(db: Database, actor: Actor, site_id: int, *, name: str | None = None,
                 timezone: str | None = None, jurisdiction: str | None = None,
+                measurement_tolerance: float | None = None,
                 reason: str | None = None) -> SiteView:
     actor.require(Permission.MANAGE_ORGANISATION)
-    changes = {k: v for k, v in (("name", None if name is None else _name(name)),
-                                 ("timezone", None if timezone is None else _timezone(timezone)),
-                                 ("jurisdiction", None if jurisdiction is None
-                                  else _jurisdiction(jurisdiction))) if v is not None}
+    changes: dict[str, object] = {
+        k: v for k, v in (("name", None if name is None else _name(name)),
+                          ("timezone", None if timezone is None else _timezone(timezone)),
+                          ("jurisdiction", None if jurisdiction is None
+                           else _jurisdiction(jurisdiction)),
+                          ("measurement_tolerance", None if measurement_tolerance is None
+                           else _tolerance(measurement_tolerance))) if v is not None}
     with db.write() as s:
         site = visible_site(s, actor, site_id, lock=True)
         old = {k: getattr(site, k) for k in changes if getattr(site, k) != changes[k]}
