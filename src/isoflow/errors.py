@@ -76,3 +76,20 @@ class PasswordChangeRequired(Forbidden):
     """Signed in with a one-time password that must be changed before anything else."""
 
     code = "password_change_required"
+
+
+class TooManyAttempts(IsoflowError):
+    """Too many failed sign-ins for a username or a client address: wait ``retry_after_s``."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after_s: int, field: str | None = None,
+                 locked: bool = False, wait_s: float | None = None, **details: Any) -> None:
+        super().__init__(message, field=field, retry_after_s=retry_after_s, locked=locked,
+                         **details)
+        self.retry_after_s = retry_after_s
+        #: a lock (until an administrator unlocks or it runs out), not a slow-down window
+        self.locked = locked
+        #: the exact wait [s] (``retry_after_s`` is it rounded up to whole seconds)
+        self.wait_s = float(retry_after_s) if wait_s is None else wait_s

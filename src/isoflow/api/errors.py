@@ -20,7 +20,9 @@ def _field_of(loc: tuple[Any, ...] | list[Any]) -> str | None:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IsoflowError)
     async def _domain(_: Request, exc: IsoflowError) -> JSONResponse:
-        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        retry = getattr(exc, "retry_after_s", None)  # TooManyAttempts: 429 with Retry-After
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status,
+                            headers=None if retry is None else {"Retry-After": str(retry)})
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -19,7 +19,7 @@ from isoflow.domain.roles import Actor, Permission, Role, parse_organisation_kin
 from isoflow.errors import Conflict, Forbidden, InvalidInput, NotFound
 from isoflow.physics.units import parse_timezone
 from isoflow.services import audit
-from isoflow.services.auth import hash_password
+from isoflow.services.auth import hash_password, revoke_all
 from isoflow.services.clock import now
 from isoflow.store.db import Database
 from isoflow.store.models import Organisation, Site, User
@@ -364,7 +364,17 @@ def update_user(db: Database, actor: Actor, user_id: int, *, role: str | None = 
             new["password"] = "reset"
             if not must_change_password:
                 new["must_change_password"] = False
+        if password_hash is not None or "role" in old or old.get("active") is True:
+            # a reset, a role change or a deactivation ends every token and session (#13)
+            new["revoked_tokens"] = revoke_all(s, user.id)
         if new:
             audit.record(s, actor, org_id=user.org_id, entity_type="user", entity_id=user.id,
                          action="updated", old=old, new=new, reason=reason)
         return _user_view(user)
+
+
+def reset_password(db: Database, actor: Actor, user_id: int, new_password: str, *,
+                   reason: str | None = None) -> UserView:
+    """An administrator sets a one-time password the user must change at next sign-in;
+    every token and session of the user is revoked."""
+    return update_user(db, actor, user_id, password=new_password, reason=reason)

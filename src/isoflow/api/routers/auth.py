@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from isoflow.api.deps import DB, SignedIn, Token
 from isoflow.api.fields import ErrorOut, Out, Password, Schema, Username
@@ -37,19 +38,47 @@ class MeOut(Out):
     user_id: int | None
 
 
+_RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before the next attempt",
+                                 "schema": {"type": "integer", "minimum": 1}}}
+TOO_MANY: dict[int | str, dict[str, Any]] = {429: {
+    "model": ErrorOut, "headers": _RETRY_AFTER,
+    "description": "Too many failed sign-ins for the username or from the client address: "
+                   "after a few the answers slow down, then the username (or address) is "
+                   "locked for a while, the right password included. Wait `Retry-After` "
+                   "seconds, or ask an administrator to unlock it "
+                   "(POST /api/v1/users/{user_id}/unlock)."}}
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address as the server sees it (behind a reverse proxy, run the server
+    with the proxy's headers trusted so this is the real client's)."""
+    return request.client.host if request.client else None
+
+
 @router.post("/token", response_model=TokenOut,
-             responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-def issue_token(body: TokenRequest, db: DB) -> auth.IssuedToken:
+             responses={401: {"model": ErrorOut}, 422: {"model": ErrorOut}, **TOO_MANY})
+async def issue_token(body: TokenRequest, request: Request, db: DB) -> auth.IssuedToken:
     """Sign in with username and password; returns a bearer token. With a one-time password
-    (``password_change_required``) the token only serves POST /auth/password."""
-    return auth.issue_token(db, body.username, body.password)
+    (``password_change_required``) the token only serves POST /auth/password.
+
+    Throttled per username (whether or not it exists) and per client address: after
+    ``ISOFLOW_SIGN_IN_SLOWDOWN_AFTER`` failures in a row the answers come slower (a wait
+    doubling up to ``ISOFLOW_SIGN_IN_MAX_DELAY_S``), after ``ISOFLOW_SIGN_IN_LOCK_AFTER`` the
+    username is locked for ``ISOFLOW_SIGN_IN_LOCK_S`` seconds: 429 with ``Retry-After``. A
+    success resets the username's count."""
+    client = client_address(request)
+    return await auth.with_slowdown(
+        lambda: auth.issue_token(db, body.username, body.password, client=client))
 
 
 @router.post("/password", status_code=204, responses={401: {"model": ErrorOut},
-                                                      422: {"model": ErrorOut}})
-def change_password(body: PasswordChange, actor: SignedIn, db: DB) -> Response:
-    """Change your own password (required after a one-time password)."""
-    auth.change_password(db, actor.username, body.current_password, body.new_password)
+                                                      422: {"model": ErrorOut}, **TOO_MANY})
+def change_password(body: PasswordChange, request: Request, actor: SignedIn, token: Token,
+                    db: DB) -> Response:
+    """Change your own password (required after a one-time password). Every other token and
+    session of yours is revoked; the token of this request stays valid."""
+    auth.change_password(db, actor.username, body.current_password, body.new_password,
+                         keep_token=token, client=client_address(request))
     return Response(status_code=204)
 
 
