@@ -1,21 +1,33 @@
-"""Activity and time units, durations and timezone-aware datetimes.
+"""Units of activity, time, mass and amount of substance; durations and datetimes.
 
-One conversion table for each quantity; every bad input raises :class:`InvalidInput` naming
-the value and what is accepted. Rules:
+One conversion table per quantity (:data:`ACTIVITY_UNITS_BQ`, :data:`DURATION_UNITS_S`,
+:data:`MASS_UNITS_G`, :data:`MOLE_UNITS_MOL`), built from the SI prefixes; every bad input
+raises :class:`InvalidInput` naming the value and what is accepted. Rules:
 
-* activity prefixes are case-sensitive (``MBq`` is mega, a typed ``mbq`` is refused rather
-  than guessed); ``uCi``, ``µCi`` (micro sign) and ``μCi`` (Greek mu) are the same unit;
+* units are case-sensitive: ``MBq`` is mega, ``mBq`` milli. A mistyped unit gets a
+  suggestion only when every unit spelled with the same letters has one magnitude
+  (``gbq`` -> ``GBq``); ``mbq`` gets none (``mBq`` and ``MBq`` are 10⁹ apart) and the
+  message lists both with their magnitudes;
+* micro is written ``u``, ``µ`` (micro sign) or ``μ`` (Greek mu): ``uCi`` = ``µCi`` = ``μCi``;
 * ``m`` alone is refused as a duration unit: minutes are ``min`` (``m`` reads as metres or
-  milli); a year ``y`` is 365.2422 days, the year of the ICRP-107 data;
+  milli, and radioactivedecay's ``m`` is minutes); a year ``y`` is 365.2422 days, the year of
+  the ICRP-107 data, and ``ky``, ``My``, ``Gy`` (= ``By``), ``Ty``, ``Py`` are its multiples;
+  ``Gy`` is a gigayear only in a time, never an activity (nor a dose: isoflow has none);
+* counts (``cpm``, ``cps``) and ``Hz`` are not activities and are refused;
 * a datetime without a time zone is an error, never a guess; results are UTC.
+
+The tables hold radioactivedecay's units (``UnitConverterFloat``) with the same factors,
+except its ``m`` (minutes, refused here) and ``ton`` (short, long or metric?), plus ``dps``,
+``min``, weeks and the ``a`` of geology.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -24,25 +36,133 @@ import numpy.typing as npt
 from isoflow.errors import InvalidInput
 
 CI_BQ = 3.7e10  # 1 Ci = 3.7e10 Bq exactly (definition)
+_YEAR_D = 365.2422  # [d], the year of ICRP-107 (and radioactivedecay's default)
+YEAR_S = _YEAR_D * 86400.0  # [s]
+
+_MICRO = ("u", "µ", "μ")  # ASCII u, micro sign U+00B5, Greek small mu U+03BC
+_SI_PREFIX: dict[str, float] = {
+    "p": 1e-12, "n": 1e-9, "u": 1e-6, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "": 1.0,
+    "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+}
+
+
+def _prefixed(base: str, factor: float, prefixes: Sequence[str]) -> dict[str, float]:
+    """``base`` [``factor`` base units] with each SI prefix; ``u`` gives u, µ and μ."""
+    out: dict[str, float] = {}
+    for p in prefixes:
+        for spelled in _MICRO if p == "u" else (p,):
+            out[spelled + base] = _SI_PREFIX[p] * factor
+    return out
+
+
+_SMALL_TO_LARGE = ("p", "n", "u", "m", "", "k", "M", "G", "T", "P", "E")
 
 ACTIVITY_UNITS_BQ: dict[str, float] = {
-    "Bq": 1.0, "kBq": 1e3, "MBq": 1e6, "GBq": 1e9, "TBq": 1e12, "PBq": 1e15,
-    "Ci": CI_BQ, "kCi": 1e3 * CI_BQ, "mCi": 1e-3 * CI_BQ, "uCi": 1e-6 * CI_BQ,
-    "µCi": 1e-6 * CI_BQ, "μCi": 1e-6 * CI_BQ, "nCi": 1e-9 * CI_BQ,
+    **_prefixed("Bq", 1.0, _SMALL_TO_LARGE),
+    **_prefixed("Ci", CI_BQ, _SMALL_TO_LARGE),
+    "dpm": 1.0 / 60.0, "dps": 1.0,  # disintegrations per minute / second
 }
-_ACTIVITY_LIST = "Bq, kBq, MBq, GBq, TBq, PBq, Ci, kCi, mCi, uCi (µCi), nCi"
+"""Bq in one unit: pBq to EBq, pCi to ECi, dpm and dps."""
 
-YEAR_S = 365.2422 * 86400.0
 DURATION_UNITS_S: dict[str, float] = {
-    "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "μs": 1e-6,
+    **_prefixed("s", 1.0, ("p", "n", "u", "m")),
     "s": 1.0, "sec": 1.0, "second": 1.0, "seconds": 1.0,
     "min": 60.0, "mins": 60.0, "minute": 60.0, "minutes": 60.0,
     "h": 3600.0, "hr": 3600.0, "hrs": 3600.0, "hour": 3600.0, "hours": 3600.0,
     "d": 86400.0, "day": 86400.0, "days": 86400.0,
     "w": 7 * 86400.0, "wk": 7 * 86400.0, "week": 7 * 86400.0, "weeks": 7 * 86400.0,
     "y": YEAR_S, "yr": YEAR_S, "year": YEAR_S, "years": YEAR_S, "a": YEAR_S,
+    # multiples of the year in radioactivedecay's order of operations (identical floats)
+    "ky": 86400.0 * 1e3 * _YEAR_D, "My": 86400.0 * 1e6 * _YEAR_D,
+    "Gy": 86400.0 * 1e9 * _YEAR_D, "By": 86400.0 * 1e9 * _YEAR_D,
+    "Ty": 86400.0 * 1e12 * _YEAR_D, "Py": 86400.0 * 1e15 * _YEAR_D,
 }
-_DURATION_LIST = "s, min, h, d, w, y (or ISO 8601 such as PT6H)"
+"""Seconds in one unit: ps to Py (a year is 365.2422 d; ``By`` = ``Gy`` = 10⁹ y)."""
+
+MASS_UNITS_G: dict[str, float] = {
+    **_prefixed("g", 1.0, ("p", "n", "u", "m", "", "k", "M")), "t": 1e6,
+}
+"""Grams in one unit: pg to Mg (``t`` is the metric tonne, = ``Mg``)."""
+
+MOLE_UNITS_MOL: dict[str, float] = _prefixed("mol", 1.0, ("p", "n", "u", "m", "", "k", "M"))
+"""Moles in one unit: pmol to Mmol."""
+
+Kind = Literal["activity", "time", "mass", "moles"]
+_TABLES: dict[Kind, tuple[Mapping[str, float], str]] = {
+    "activity": (ACTIVITY_UNITS_BQ, "Bq"), "time": (DURATION_UNITS_S, "s"),
+    "mass": (MASS_UNITS_G, "g"), "moles": (MOLE_UNITS_MOL, "mol"),
+}
+# units of other quantities that people write where an activity is meant
+_NOT_AN_ACTIVITY = {
+    "cpm": "counts per minute are a measured count rate, not an activity (divide by the "
+           "counting efficiency to get dpm)",
+    "cps": "counts per second are a measured count rate, not an activity (divide by the "
+           "counting efficiency to get dps)",
+    "Hz": "Hz is a frequency, not an activity; write Bq",
+    "Gy": "'Gy' is a gigayear, and only in a time; isoflow has no dose units",
+    "Sv": "isoflow has no dose units",
+}
+
+
+def _listing(kinds: Sequence[Kind]) -> str:
+    """The units of ``kinds`` for a message, micro spelled µ once."""
+    lists = [", ".join(u for u in _TABLES[k][0] if u[0] not in "uμ") for k in kinds]
+    text = lists[0] if len(kinds) == 1 else "; ".join(
+        f"{k}: {units}" for k, units in zip(kinds, lists, strict=True))
+    return f"{text} (µ also as u or μ)"
+
+
+def _names(kinds: Sequence[Kind]) -> str:
+    return ", ".join(kinds[:-1]) + " or " + kinds[-1] if len(kinds) > 1 else kinds[0]
+
+
+def _fold(unit: str) -> str:
+    return unit.casefold().replace("μ", "u")  # casefold maps µ (U+00B5) to μ
+
+
+def _literal_factor(unit: str, table: Mapping[str, float]) -> float | None:
+    """The magnitude ``unit`` has when its first letter is read as the SI prefix it is
+    (case-sensitive) and the rest as a table unit of any case: 'Ms' is 1e6 s, 'mbq' 1e-3 Bq.
+    None if it does not read so."""
+    if len(unit) < 2 or unit[0] not in _SI_PREFIX:
+        return None
+    rest = [u for u in table if _fold(u) == _fold(unit[1:])]
+    factors = {table[u] for u in rest}
+    return _SI_PREFIX[unit[0]] * factors.pop() if len(factors) == 1 else None
+
+
+def _unknown_unit(text: str, unit: str, kinds: Sequence[Kind]) -> str:
+    """Why ``unit`` (in ``text``) is refused where one of ``kinds`` is expected, with a
+    suggestion only of a unit of the very same magnitude (never 'mBq' for 'MBq')."""
+    head = f"unknown {_names(kinds)} unit {unit!r}" + (f" in {text!r}" if text != unit else "")
+    same: list[tuple[str, float, str]] = []  # (unit, factor, base): same letters, any case
+    for kind in kinds:
+        table, base = _TABLES[kind]
+        same += [(u, table[u], base) for u in table if _fold(u) == _fold(unit)]
+    tail = f"; accepted: {_listing(kinds)}"
+    same.sort(key=lambda s: s[0][:1] != unit[:1])  # 'µbq' -> 'µBq' before 'uBq'
+    if same:
+        factors = {(f, b) for _, f, b in same}
+        literal = [_literal_factor(unit, _TABLES[k][0]) for k in kinds]
+        if len(factors) == 1 and all(math.isclose(x, same[0][1], rel_tol=1e-12)
+                                     for x in literal if x is not None):
+            u, f, b = same[0]
+            return f"{head} (units are case-sensitive: did you mean {u!r} = {f:g} {b}?){tail}"
+        one_each: dict[tuple[float, str], str] = {}
+        for u, f, b in same:
+            one_each.setdefault((f, b), u)
+        shown = ", ".join(f"{u!r} = {f:g} {b}" for (f, b), u in sorted(one_each.items()))
+        return (f"{head}: units are case-sensitive and {unit!r} is none of {shown}; "
+                f"write the one you mean{tail}")
+    if "activity" in kinds and unit in _NOT_AN_ACTIVITY:
+        return f"{head}: {_NOT_AN_ACTIVITY[unit]}{tail}"
+    for kind, (table, base) in _TABLES.items():
+        if kind not in kinds and unit in table:
+            article = "an" if kind == "activity" else "a"
+            return (f"{head}: {unit!r} is {article} {kind} unit (= {table[unit]:g} {base})"
+                    f"{tail}")
+    return f"{head}{tail}"
+
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY = re.compile(rf"^\s*({_NUMBER})\s*([^\d\s].*?)?\s*$")
@@ -60,46 +180,82 @@ def _finite(value: float, text: object, what: str, field: str | None) -> float:
     return value
 
 
-# ---------------------------------------------------------------- activity
-def parse_activity(value: str | float | int, *, field: str | None = "activity") -> float:
-    """An activity [Bq] from ``"10 GBq"``, ``"27 mCi"``, ``"5e8"`` or a number in Bq.
+# ---------------------------------------------------------------- activity, mass, moles
+_EXAMPLE: dict[Kind, str] = {"activity": "'10 GBq'", "mass": "'1 mg'", "moles": "'2 mmol'"}
 
-    Negative activities are refused; zero is allowed.
+
+def parse_quantity(value: str | float | int, kinds: Sequence[Kind], *,
+                   field: str | None) -> tuple[Kind, float]:
+    """``(kind, value in its base unit [Bq, g or mol])`` of a number with a unit of one of
+    ``kinds``; the unit tells the kind. A bare number is in the base unit of ``kinds[0]``.
+
+    Negative amounts are refused; zero is allowed.
     """
-    if isinstance(value, bool):
-        raise InvalidInput(f"activity {value!r} is not a number with a unit", field=field)
-    if isinstance(value, int | float):
-        bq = _finite(float(value), value, "activity", field)
-    elif isinstance(value, str):
+    what = kinds[0] if len(kinds) == 1 else "amount"
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput(f"{what} {value!r} is not a number with a unit", field=field)
+    if not isinstance(value, str):
+        kind, amount = kinds[0], _finite(float(value), value, what, field)
+    else:
         m = _QUANTITY.match(value)
         if not m:
-            raise InvalidInput(f"activity {value!r} is not a number with a unit such as "
-                               f"'10 GBq' (units: {_ACTIVITY_LIST})", field=field)
-        number, unit = float(m.group(1)), (m.group(2) or "Bq").strip()
-        if unit not in ACTIVITY_UNITS_BQ:
-            raise InvalidInput(_unknown_unit(value, unit, ACTIVITY_UNITS_BQ, _ACTIVITY_LIST,
-                                             "activity"), field=field)
-        bq = _finite(number * ACTIVITY_UNITS_BQ[unit], value, "activity", field)
-    else:
-        raise InvalidInput(f"activity {value!r} is not a number with a unit", field=field)
-    if bq < 0:
-        raise InvalidInput(f"activity {value!r} is negative; an activity is >= 0", field=field)
-    return bq
+            examples = " or ".join(_EXAMPLE[k] for k in kinds)
+            raise InvalidInput(f"{what} {value!r} is not a number with a unit such as "
+                               f"{examples} (units: {_listing(kinds)})", field=field)
+        number, unit = float(m.group(1)), m.group(2)
+        if unit is None:
+            kind, factor = kinds[0], 1.0
+        else:
+            unit = unit.strip()
+            found = [k for k in kinds if unit in _TABLES[k][0]]
+            if not found:
+                raise InvalidInput(_unknown_unit(value, unit, kinds), field=field)
+            kind, factor = found[0], _TABLES[found[0]][0][unit]
+        amount = _finite(number * factor, value, kind, field)
+    if amount < 0:
+        raise InvalidInput(f"{kind} {value!r} is negative; it must be >= 0", field=field)
+    return kind, amount
 
 
-def _unknown_unit(text: str, unit: str, table: dict[str, float], listing: str,
-                  what: str) -> str:
-    same = [u for u in table if u.lower() == unit.lower()]
-    hint = f" (units are case-sensitive: did you mean {same[0]!r}?)" if same else ""
-    return f"unknown {what} unit {unit!r} in {text!r}{hint}; accepted: {listing}"
+def parse_activity(value: str | float | int, *, field: str | None = "activity") -> float:
+    """An activity [Bq] from ``"10 GBq"``, ``"27 mCi"``, ``"1 mBq"``, ``"60 dpm"``, ``"5e8"``
+    or a number in Bq. Negative activities are refused; zero is allowed."""
+    return parse_quantity(value, ("activity",), field=field)[1]
+
+
+def parse_mass(value: str | float | int, *, field: str | None = "mass") -> float:
+    """A mass [g] from ``"1 mg"``, ``"2.5 µg"``, ``"1 kg"`` or a number in g (>= 0)."""
+    return parse_quantity(value, ("mass",), field=field)[1]
+
+
+def parse_moles(value: str | float | int, *, field: str | None = "moles") -> float:
+    """An amount of substance [mol] from ``"2 mmol"``, ``"1 umol"`` or a number in mol (>= 0)."""
+    return parse_quantity(value, ("moles",), field=field)[1]
+
+
+def unit_factor(unit: str, kinds: Sequence[Kind], *, field: str | None = "unit"
+                ) -> tuple[Kind, float]:
+    """``(kind, base units [Bq, s, g or mol] in one unit)`` for a unit of one of ``kinds``."""
+    for kind in kinds:
+        table = _TABLES[kind][0]
+        if unit in table:
+            return kind, table[unit]
+    raise InvalidInput(_unknown_unit(unit, unit, kinds), field=field)
 
 
 def activity_unit_factor(unit: str) -> float:
     """Bq in one ``unit``."""
-    if unit not in ACTIVITY_UNITS_BQ:
-        raise InvalidInput(_unknown_unit(unit, unit, ACTIVITY_UNITS_BQ, _ACTIVITY_LIST,
-                                         "activity"), field="unit")
-    return ACTIVITY_UNITS_BQ[unit]
+    return unit_factor(unit, ("activity",))[1]
+
+
+def mass_unit_factor(unit: str) -> float:
+    """Grams in one ``unit``."""
+    return unit_factor(unit, ("mass",))[1]
+
+
+def mole_unit_factor(unit: str) -> float:
+    """Moles in one ``unit``."""
+    return unit_factor(unit, ("moles",))[1]
 
 
 def convert_activity(bq: float, unit: str) -> float:
@@ -121,7 +277,8 @@ def format_activity(bq: float, unit: str | None = None, digits: int = 4) -> str:
 # ---------------------------------------------------------------- durations
 def parse_duration(value: str | float | int | timedelta, *, field: str | None = "duration"
                    ) -> float:
-    """A duration [s] from ``"6 h"``, ``"1 h 30 min"``, ``"PT6H"``, a timedelta or seconds."""
+    """A duration [s] from ``"6 h"``, ``"1 h 30 min"``, ``"5 ky"``, ``"PT6H"``, a timedelta
+    or seconds."""
     if isinstance(value, bool):
         raise InvalidInput(f"duration {value!r} is not a duration", field=field)
     if isinstance(value, timedelta):
@@ -144,15 +301,15 @@ def parse_duration(value: str | float | int | timedelta, *, field: str | None = 
         m = _DURATION_PART.match(text, pos)
         if not m:
             raise InvalidInput(f"duration {value!r} is not understood; write e.g. '6 h', "
-                               f"'90 min', '1 h 30 min' or 'PT6H' (units: {_DURATION_LIST})",
+                               f"'90 min', '1 h 30 min' or 'PT6H' (units: "
+                               f"{_listing(('time',))}, or ISO 8601 such as PT6H)",
                                field=field)
         number, unit = float(m.group(1)), m.group(2)
         if unit in ("m", "M"):
             raise InvalidInput(f"duration {value!r}: 'm' is ambiguous (metres? milli?); "
                                "write 'min' for minutes", field=field)
         if unit not in DURATION_UNITS_S:
-            raise InvalidInput(f"unknown time unit {unit!r} in {value!r}; accepted: "
-                               f"{_DURATION_LIST}", field=field)
+            raise InvalidInput(_unknown_unit(value, unit, ("time",)), field=field)
         total += number * DURATION_UNITS_S[unit]
         pos = m.end()
         while pos < len(text) and text[pos] in " ,":
