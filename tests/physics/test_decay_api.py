@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+import radioactivedecay as rd
 
 from isoflow.errors import InvalidInput
 from isoflow.physics import (
@@ -83,7 +84,72 @@ def test_decay_in_storage_release() -> None:
     (lambda: Inventory.from_atoms({"Mo-99": float("nan")}), "finite"),
     (lambda: batch_activities(["Mo-99"], [[1.0, 2.0]], [0]), "shape"),
     (lambda: batch_activities(["Mo-99"], [[-1.0]], [0]), ">= 0"),
+    (lambda: Inventory.from_masses({"Co-60": "1 mBq"}), "'mBq' is an activity unit"),
+    (lambda: Inventory.from_masses({"Co-60": "1 MG"}), "'mg' = 0.001 g, 'Mg' = 1e+06 g"),
+    (lambda: Inventory.from_masses({"Co-60": -1.0}), "negative"),
+    (lambda: Inventory.from_moles({"Co-60": "1 mg"}), "'mg' is a mass unit"),
+    (lambda: Inventory.from_activities({"Co-60": "1 mg"}), "'mg' is a mass unit"),
+    (lambda: Inventory.from_amounts({"Co-60": "1 Gy"}), "gigayear, and only in a time"),
+    (lambda: Inventory.from_amounts({"Ru-99": "1 MBq"}), "stable"),
+    (lambda: Inventory.from_masses({"Co-60": "1 mg"}).masses("MBq"), "unknown mass unit"),
+    (lambda: Inventory.from_masses({"Ru-99": 1.0}).activity_fractions(), "total activity is 0"),
 ])
 def test_bad_input_is_a_clear_error(call, fragment: str) -> None:
-    with pytest.raises(InvalidInput, match=fragment):
+    with pytest.raises(InvalidInput) as err:
         call()
+    assert fragment in err.value.message
+
+
+# ---------------------------------------------------------------- masses, moles, fractions
+def test_amounts_with_units() -> None:
+    """Masses and moles in and out of an inventory, with radioactivedecay's unit names."""
+    mg = Inventory.from_masses({"Co-60": "1 mg"})
+    assert mg.masses_g()["Co-60"] == pytest.approx(1e-3, rel=1e-14)
+    assert mg.masses("mg")["Co-60"] == pytest.approx(1.0, rel=1e-14)
+    assert mg.masses("µg")["Co-60"] == pytest.approx(1e3, rel=1e-14)
+    assert Inventory.from_masses({"Co-60": "1 ug"}).atoms() == pytest.approx(
+        Inventory.from_masses({"Co-60": 1e-6}).atoms(), rel=1e-14)
+    mol = Inventory.from_moles({"Tc-99m": "2 nmol"})
+    assert mol.moles()["Tc-99m"] == pytest.approx(2e-9, rel=1e-14)
+    assert mol.moles("nmol")["Tc-99m"] == pytest.approx(2.0, rel=1e-14)
+    assert mol.atoms()["Tc-99m"] == pytest.approx(2e-9 * 6.02214076e23, rel=1e-14)
+    low = Inventory.from_activities({"Tc-99m": "1 mBq"})
+    assert low.activities("mBq")["Tc-99m"] == pytest.approx(1.0, rel=1e-14)
+    assert low.activities("dpm")["Tc-99m"] == pytest.approx(0.06, rel=1e-14)
+    mixed = Inventory.from_amounts({"Mo-99": "10 GBq", "Co-60": "1 mg", "Ru-99": "2 umol",
+                                    "Cs-137": 5.0})
+    assert mixed.activity_bq("Mo-99") == pytest.approx(1e10, rel=1e-14)
+    assert mixed.activity_bq("Cs-137") == pytest.approx(5.0, rel=1e-14)  # a bare number: Bq
+    assert mixed.masses("mg")["Co-60"] == pytest.approx(1.0, rel=1e-14)
+    assert mixed.moles("umol")["Ru-99"] == pytest.approx(2.0, rel=1e-14)
+
+
+def _rd_inventory() -> rd.Inventory:
+    return (rd.Inventory({"Mo-99": 10.0}, "GBq") + rd.Inventory({"Co-60": 1.0}, "mg")
+            + rd.Inventory({"U-238": 3.0}, "umol") + rd.Inventory({"Ru-99": 1.0}, "ng"))
+
+
+@pytest.mark.parametrize("dt", ["0 s", "3 d", "5 y"])
+def test_moles_masses_and_fractions_match_radioactivedecay(dt: str) -> None:
+    ours = Inventory.from_amounts({"Mo-99": "10 GBq", "Co-60": "1 mg", "U-238": "3 umol",
+                                   "Ru-99": "1 ng"}).decay(dt)
+    number, unit = dt.split()
+    theirs = _rd_inventory().decay(float(number), unit)
+    for method, args in [("moles", ("umol",)), ("masses", ("mg",)), ("activities", ("MBq",)),
+                         ("mass_fractions", ()), ("activity_fractions", ()),
+                         ("mole_fractions", ())]:
+        got, want = getattr(ours, method)(*args), getattr(theirs, method)(*args)
+        significant = {n: v for n, v in want.items() if v > 1e-12 * max(want.values())}
+        assert significant, method
+        for name, value in significant.items():
+            assert got[name] == pytest.approx(value, rel=1e-9), (method, name)
+        assert all(abs(got.get(n, 0.0)) <= 1e-12 * max(want.values()) + 1e-300
+                   for n in want if n not in significant), method
+
+
+def test_fractions_sum_to_one() -> None:
+    inv = Inventory.from_amounts({"Mo-99": "1 GBq", "Co-60": "1 mg"}).decay("2 d")
+    for fractions in (inv.activity_fractions(), inv.mass_fractions(), inv.mole_fractions()):
+        assert sum(fractions.values()) == pytest.approx(1.0, rel=1e-12)
+        assert set(fractions) == set(inv.nuclides)
+    assert inv.activity_fractions()["Ni-60"] == 0.0

@@ -5,8 +5,11 @@
 >>> round(later.activities_bq()["Tc-99m"] / 1e9, 3)   # in-growth from a pure Mo-99 source
 4.228
 
-Times are seconds (floats), strings with units (``"6 h"``, ``"PT6H"``) or ``timedelta``;
-activities are Bq (floats) or strings with units (``"10 GBq"``, ``"27 mCi"``).
+Times are seconds (floats), strings with units (``"6 h"``, ``"5 ky"``, ``"PT6H"``) or
+``timedelta``; activities are Bq (floats) or strings with units (``"10 GBq"``, ``"27 mCi"``);
+masses are g or strings (``"1 mg"``); amounts of substance mol or strings (``"2 mmol"``).
+Output methods named as in radioactivedecay (``activities``, ``masses``, ``moles``,
+``activity_fractions``, ``mass_fractions``, ``mole_fractions``) take its unit names.
 """
 
 from __future__ import annotations
@@ -23,7 +26,15 @@ from isoflow.physics.chains import Chain, chain_for
 from isoflow.physics.engine import solve_atoms, solve_atoms_one
 from isoflow.physics.exact import cumulative_decays_exact
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.physics.units import CI_BQ, parse_activity, parse_duration, parse_durations
+from isoflow.physics.units import (
+    CI_BQ,
+    Kind,
+    parse_activity,
+    parse_duration,
+    parse_durations,
+    parse_quantity,
+    unit_factor,
+)
 
 AVOGADRO = 6.02214076e23  # [1/mol], exact (SI 2019)
 FloatArray = npt.NDArray[np.float64]
@@ -86,31 +97,49 @@ class Inventory:
     @classmethod
     def from_activities(cls, activities: Mapping[str, str | float]) -> Inventory:
         """From activities by nuclide: floats [Bq] or strings with units ("10 GBq")."""
-        atoms: dict[str, float] = {}
-        for name, value in activities.items():
-            nuc = get_nuclide(name)
-            bq = parse_activity(value, field=f"inventory.{name}")
-            if nuc.stable:
-                if bq == 0:
-                    continue
-                raise InvalidInput(f"{nuc.name} is stable and has no activity; give its "
-                                   "atoms or mass instead", field=f"inventory.{name}")
-            atoms[nuc.name] = atoms.get(nuc.name, 0.0) + bq / nuc.decay_constant_per_s
-        if not atoms:
-            raise InvalidInput("the inventory is empty: give at least one radionuclide",
-                               field="inventory")
-        return cls(atoms)
+        return cls._from_quantities(activities, ("activity",), "inventory")
 
     @classmethod
-    def from_masses(cls, masses_g: Mapping[str, float]) -> Inventory:
-        """From masses [g] by nuclide."""
-        atoms = {}
-        for name, grams in masses_g.items():
+    def from_masses(cls, masses: Mapping[str, str | float]) -> Inventory:
+        """From masses by nuclide: floats [g] or strings with units ("1 mg", "5 µg")."""
+        return cls._from_quantities(masses, ("mass",), "masses")
+
+    @classmethod
+    def from_moles(cls, moles: Mapping[str, str | float]) -> Inventory:
+        """From amounts of substance by nuclide: floats [mol] or strings ("2 mmol")."""
+        return cls._from_quantities(moles, ("moles",), "moles")
+
+    @classmethod
+    def from_amounts(cls, amounts: Mapping[str, str | float]) -> Inventory:
+        """From an activity, a mass or moles of each nuclide, told apart by the unit:
+        {"Mo-99": "10 GBq", "Co-60": "1 mg", "Tc-99": "2 umol"}; a float is Bq."""
+        return cls._from_quantities(amounts, ("activity", "mass", "moles"), "inventory")
+
+    @classmethod
+    def _from_quantities(cls, amounts: Mapping[str, str | float], kinds: tuple[Kind, ...],
+                         what: str) -> Inventory:
+        if not isinstance(amounts, Mapping) or not amounts:
+            raise InvalidInput("the inventory is empty: give at least one nuclide", field=what)
+        atoms: dict[str, float] = {}
+        for name, value in amounts.items():
             nuc = get_nuclide(name)
-            if not (isinstance(grams, int | float) and math.isfinite(grams) and grams >= 0):
-                raise InvalidInput(f"mass of {nuc.name} must be a number of grams >= 0",
-                                   field=f"masses.{name}")
-            atoms[nuc.name] = grams / nuc.atomic_mass_g_per_mol * AVOGADRO
+            field = f"{what}.{name}"
+            kind, amount = parse_quantity(value, kinds, field=field)
+            if kind == "activity":
+                if nuc.stable:
+                    if amount == 0:
+                        continue
+                    raise InvalidInput(f"{nuc.name} is stable and has no activity; give its "
+                                       "mass or moles instead", field=field)
+                n = amount / nuc.decay_constant_per_s
+            elif kind == "mass":
+                n = amount / nuc.atomic_mass_g_per_mol * AVOGADRO
+            else:
+                n = amount * AVOGADRO
+            atoms[nuc.name] = atoms.get(nuc.name, 0.0) + n
+        if not atoms:
+            raise InvalidInput("the inventory is empty: give at least one radionuclide",
+                               field=what)
         return cls(atoms)
 
     # ------------------------------------------------------------ state at t = 0
@@ -120,7 +149,48 @@ class Inventory:
         return self._chain.nuclides
 
     def atoms(self) -> dict[str, float]:
+        """Number of atoms of every chain nuclide (radioactivedecay's ``numbers()``)."""
         return dict(zip(self._chain.nuclides, self._n0.tolist(), strict=True))
+
+    def _by_nuclide(self, values: FloatArray, per_unit: float = 1.0) -> dict[str, float]:
+        return dict(zip(self._chain.nuclides, (values / per_unit).tolist(), strict=True))
+
+    def _molar_g_per_mol(self) -> FloatArray:
+        return np.array([get_nuclide(n).atomic_mass_g_per_mol for n in self._chain.nuclides])
+
+    def activities(self, unit: str = "Bq") -> dict[str, float]:
+        """Activity of every chain nuclide in ``unit`` (an activity unit: "Bq", "MBq", "mCi",
+        "dpm"...); 0 for stable ones."""
+        return self._by_nuclide(self._chain.lam * self._n0,
+                                unit_factor(unit, ("activity",))[1])
+
+    def masses(self, unit: str = "g") -> dict[str, float]:
+        """Mass of every chain nuclide in ``unit`` (a mass unit: "g", "mg", "µg", "kg"...)."""
+        return self._by_nuclide(self._n0 * self._molar_g_per_mol() / AVOGADRO,
+                                unit_factor(unit, ("mass",))[1])
+
+    def moles(self, unit: str = "mol") -> dict[str, float]:
+        """Amount of substance of every chain nuclide in ``unit`` ("mol", "mmol", "umol"...)."""
+        return self._by_nuclide(self._n0 / AVOGADRO, unit_factor(unit, ("moles",))[1])
+
+    def activity_fractions(self) -> dict[str, float]:
+        """Each chain nuclide's share of the total activity [1]."""
+        return self._fractions(self._chain.lam * self._n0, "activity")
+
+    def mass_fractions(self) -> dict[str, float]:
+        """Each chain nuclide's share of the total mass [1]."""
+        return self._fractions(self._n0 * self._molar_g_per_mol(), "mass")
+
+    def mole_fractions(self) -> dict[str, float]:
+        """Each chain nuclide's share of the atoms (= of the moles) [1]."""
+        return self._fractions(self._n0, "moles")
+
+    def _fractions(self, values: FloatArray, what: str) -> dict[str, float]:
+        total = float(values.sum())
+        if not total > 0:
+            raise InvalidInput(f"the inventory's total {what} is 0, so its {what} fractions "
+                               "are undefined", field=None)
+        return self._by_nuclide(values, total)
 
     def activities_bq(self) -> dict[str, float]:
         """Activity [Bq] of every chain nuclide (0 for stable ones)."""
@@ -136,9 +206,7 @@ class Inventory:
 
     def masses_g(self) -> dict[str, float]:
         """Mass [g] of every chain nuclide."""
-        molar = np.array([get_nuclide(n).atomic_mass_g_per_mol for n in self._chain.nuclides])
-        return dict(zip(self._chain.nuclides, (self._n0 * molar / AVOGADRO).tolist(),
-                        strict=True))
+        return self._by_nuclide(self._n0 * self._molar_g_per_mol() / AVOGADRO)
 
     # ------------------------------------------------------------ decay
     def _yz(self) -> tuple[FloatArray, FloatArray]:
