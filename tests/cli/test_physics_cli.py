@@ -42,7 +42,26 @@ def test_decay_unit_option() -> None:
     assert "mCi" in out.stdout
 
 
+def test_decay_of_millibecquerels_masses_and_moles() -> None:
+    """Issue 13 item 10: 'mBq' is milli (it was refused with a suggestion of 'MBq')."""
+    out = run("decay", "Tc-99m=1 mBq", "Co-60=1 mg", "--after", "6h", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["activities_bq"]["Tc-99m"] == pytest.approx(1e-3 * 0.5 ** (6 / 6.0067),
+                                                            rel=1e-3)
+    out = run("decay", "Co-60=1 mg", "--after", "5.2711 y", "--unit", "ug")
+    assert out.returncode == 0, out.stderr
+    assert any(line.split()[:1] == ["Co-60"] and line.split()[-1] == "ug"
+               and abs(float(line.split()[1]) - 500) < 0.5 for line in out.stdout.splitlines())
+    data = json.loads(run("decay", "Co-60=2 umol", "--after", "1 Gy", "--unit", "mol",
+                          "--json").stdout)
+    assert data["moles_mol"]["Ni-60"] == pytest.approx(2e-6, rel=1e-9)
+
+
 @pytest.mark.parametrize(("args", "fragment"), [
+    (["decay", "Tc-99m=1 mbq", "--after", "6h"], "is none of 'mBq' = 0.001 Bq, 'MBq' = 1e+06"),
+    (["decay", "Tc-99m=1 GBq", "--after", "6h", "--unit", "Gy"], "gigayear"),
+    (["decay", "Tc-99m=1 GBq", "--after", "6 Ms"], "'Ms' is none of 'ms' = 0.001 s"),
     (["decay", "Mo-99=10 GBq", "--after", "6m"], "ambiguous"),
     (["decay", "Mo-99=10 mbq", "--after", "6 h"], "case-sensitive"),
     (["decay", "Mo-99 10 GBq", "--after", "6 h"], "must look like"),

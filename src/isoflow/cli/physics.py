@@ -12,7 +12,8 @@ from isoflow.errors import InvalidInput
 
 def _parse_item(text: str) -> tuple[str, str]:
     if "=" not in text:
-        raise InvalidInput(f"inventory item {text!r} must look like 'Mo-99=10 GBq'",
+        raise InvalidInput(f"inventory item {text!r} must look like 'Mo-99=10 GBq' or "
+                           "'Co-60=1 mg'",
                            field="inventory")
     name, _, amount = text.partition("=")
     return name.strip(), amount.strip()
@@ -57,20 +58,25 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def decay(
-        inventory: list[str] = typer.Argument(..., help='Items like "Mo-99=10 GBq".'),
-        after: str = typer.Option(None, "--after", help='Elapsed time, e.g. "6h", "PT6H".'),
+        inventory: list[str] = typer.Argument(
+            ..., help='Items like "Mo-99=10 GBq", "Co-60=1 mg" or "Tc-99=2 umol" (an '
+            'activity, a mass or moles; a bare number is Bq).'),
+        after: str = typer.Option(None, "--after",
+                                  help='Elapsed time, e.g. "6h", "90 min", "5 ky", "PT6H".'),
         start: str = typer.Option(None, "--from", help="Reference time (ISO 8601, with zone)."),
         end: str = typer.Option(None, "--to", help="Time of interest (ISO 8601, with zone)."),
-        unit: str = typer.Option(None, "--unit", help="Activity unit: Bq, MBq, GBq, mCi..."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON (activities in Bq)."),
+        unit: str = typer.Option(None, "--unit", help="Unit shown: an activity (Bq, mBq, "
+                                 "GBq, mCi, dpm...), a mass (mg, µg...) or moles (mol, umol...)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (activities in Bq; "
+                                     "with a mass or mole --unit also masses_g or moles_mol)."),
     ) -> None:
-        """Activities of an inventory, progeny included, after a time."""
+        """Activities (or masses, or moles) of an inventory, progeny included, after a time."""
         from isoflow.physics.decay import Inventory
         from isoflow.physics.units import (
-            activity_unit_factor,
             format_activity,
             parse_duration,
             seconds_between,
+            unit_factor,
         )
 
         if after is not None and (start or end):
@@ -81,16 +87,27 @@ def register(app: typer.Typer) -> None:
             t_s = seconds_between(start, end)
         else:
             raise InvalidInput("give --after DURATION, or both --from and --to", field="after")
+        kind = "activity"
         if unit is not None:
-            activity_unit_factor(unit)
+            kind = unit_factor(unit, ("activity", "mass", "moles"))[0]
         items = dict(_parse_item(x) for x in inventory)
-        result = Inventory.from_activities(items).decay(t_s).activities_bq()
+        later = Inventory.from_amounts(items).decay(t_s)
+        result = later.activities_bq()
         if as_json:
-            print(json.dumps({"t_s": t_s, "activities_bq": result}))
+            out: dict[str, object] = {"t_s": t_s, "activities_bq": result}
+            if kind == "mass":
+                out["masses_g"] = later.masses_g()
+            elif kind == "moles":
+                out["moles_mol"] = later.moles()
+            print(json.dumps(out))
             return
         print(f"after {t_s:g} s:")
         width = max(len(n) for n in result)
-        for name, bq in result.items():
-            shown = format_activity(bq, unit, digits=6)
-            print(f"  {name:<{width}}  {shown}")
+        if kind == "activity":
+            shown = {name: format_activity(bq, unit, digits=6) for name, bq in result.items()}
+        else:
+            amounts = later.masses(unit) if kind == "mass" else later.moles(unit)
+            shown = {name: f"{v:.6g} {unit}" for name, v in amounts.items()}
+        for name, text in shown.items():
+            print(f"  {name:<{width}}  {text}")
         sys.stdout.flush()
