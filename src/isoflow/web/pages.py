@@ -75,3 +75,4 @@ def mount(app: FastAPI) -> None:
 
     for module in (auth_pages, dashboard):
         app.include_router(module.router)
+    app.include_router(importlib.import_module("isoflow.web.ledger_pages").router)
