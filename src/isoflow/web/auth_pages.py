@@ -50,18 +50,25 @@ def login_form(page: PublicPage, next: str | None = None) -> Response:
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(page: PublicPage, form: Form) -> Response:
+async def login(page: PublicPage, form: Form) -> Response:
+    """Async so that a slow-down window is waited out on the event loop, not in a thread
+    (``auth.with_slowdown``): repeated failures answer later, as the API's do."""
     username, password = form_text(form, "username").strip(), form_text(form, "password")
     target = safe_next(form_text(form, "next"))
+    client = client_address(page.request)
     try:
-        session = auth.open_session(page.db, username, password,
-                                    client=client_address(page.request))
+        session = await auth.with_slowdown(
+            lambda: auth.open_session(page.db, username, password, client=client))
     except TooManyAttempts as exc:
-        minutes = max(1, -(-exc.retry_after_s // 60))
-        response = page.render("login.html", {
-            "next": target, "username": username,
-            "error": page._("Too many failed sign-ins. Try again in %(minutes)s min.",
-                            minutes=minutes)}, status=429)
+        if exc.locked:
+            error = page._("Too many failed sign-ins: sign-in is locked. Try again in "
+                           "%(minutes)s min, or ask an administrator to unlock it.",
+                           minutes=max(1, -(-exc.retry_after_s // 60)))
+        else:
+            error = page._("Too many failed sign-ins. Wait %(seconds)s s and try again.",
+                           seconds=exc.retry_after_s)
+        response = page.render("login.html", {"next": target, "username": username,
+                                              "error": error}, status=429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     except (Unauthenticated, InvalidInput):
