@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from isoflow.errors import IsoflowError
@@ -37,7 +37,12 @@ def install_error_handlers(app: FastAPI) -> None:
                              "details": details}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not request.url.path.startswith("/api/") \
+                and "text/html" in request.headers.get("accept", ""):
+            from isoflow.web.shell import PageNotFound, not_found_page
+
+            return await not_found_page(request, PageNotFound())
         code = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
                 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return JSONResponse({"error": code, "message": str(exc.detail), "field": None},

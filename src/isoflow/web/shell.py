@@ -238,10 +238,13 @@ def install(app: FastAPI) -> None:
             "message": page._("The form was sent without a valid security token (CSRF). "
                               "Reload the page and send it again.")}, status=403)
 
-    @app.exception_handler(PageNotFound)
-    async def _not_found(request: Request, _: PageNotFound) -> Response:
-        page = public_page(request)
-        return page.render("error.html", {
-            "title": page._("Not found"),
-            "message": page._("There is no such page, or it belongs to another "
-                              "organisation.")}, status=404)
+    app.add_exception_handler(PageNotFound, not_found_page)  # type: ignore[arg-type]
+
+
+async def not_found_page(request: Request, _: PageNotFound) -> Response:
+    """The 404 page: the same for what does not exist and what is another organisation's."""
+    page = public_page(request)
+    return page.render("error.html", {
+        "title": page._("Not found"),
+        "message": page._("There is no such page, or it belongs to another organisation.")},
+        status=404)
