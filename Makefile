@@ -17,7 +17,7 @@ install: $(STAMP)
 
 ## make run: install, migrate the embedded SQLite database, load demo data on first start, serve :8000
 run: $(STAMP)
-	$(BIN)/isoflow serve
+	$(BIN)/isoflow serve --demo
 
 ## make test: install what the tests need (apt packages where missing), lint, type-check, whole suite
 test: $(STAMP) system-deps lint typecheck unit

@@ -26,7 +26,7 @@ def _root() -> None:
 #: top-level command -> the module that registers it (each defines ``register(app)``)
 COMMAND_MODULES: dict[str, str] = {
     "nuclide": "physics", "decay": "physics", "serve": "serve", "generator": "generator",
-    "db": "db", "admin": "admin", "audit": "audit",
+    "db": "db", "admin": "admin", "audit": "audit", "demo": "demo",
 }
 
 

@@ -90,6 +90,12 @@ def run_workers(host: str, port: int, workers: int, log_level: str) -> None:
     Multiprocess(config, sockets=OwnSocketPerWorker(host, port)).run()
 
 
+def _load_demo(host: str, port: int) -> bool:
+    from isoflow.cli.demo import load_on_new_database
+
+    return load_on_new_database(host, port)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -98,13 +104,18 @@ def register(app: typer.Typer) -> None:
         log_level: str = typer.Option("info", help="uvicorn log level"),
         workers: int = typer.Option(1, min=1, help="worker processes (up to one per CPU "
                                                    "core serves more clients)"),
+        demo: bool = typer.Option(False, "--demo", help="on a new database, load the demo "
+                                  "world and print its sign-ins (instead of creating the "
+                                  "first administrator)"),
     ) -> None:
         """Serve the web UI and the REST API (OpenAPI at /docs); migrates the database first."""
         import uvicorn
 
         settings = get_settings()
         h, p = host or settings.host, port or settings.port
-        first = prepare_database()
+        first = None
+        if not demo or not _load_demo(h, p):
+            first = prepare_database()
         if first is not None:
             user, password = first
             print("=" * 72)
