@@ -123,7 +123,8 @@ def register(app: typer.Typer) -> None:
             print(f"  sign in as   {user}")
             print(f"  password     {password}   (one-time: you must change it at first "
                   "sign-in)")
-            print(f"  API:  POST http://{h}:{p}/api/v1/auth/token, then "
+            print(f"  browser: http://{h}:{p}/login  (you are asked for a new password)")
+            print(f"  API:     POST http://{h}:{p}/api/v1/auth/token, then "
                   "POST /api/v1/auth/password")
             print("=" * 72, flush=True)
         print(f"isoflow on http://{h}:{p}/  (API docs at http://{h}:{p}/docs)"
