@@ -76,3 +76,4 @@ def mount(app: FastAPI) -> None:
     for module in (auth_pages, dashboard):
         app.include_router(module.router)
     app.include_router(importlib.import_module("isoflow.web.ledger_pages").router)
+    app.include_router(importlib.import_module("isoflow.web.admin_pages").router)
