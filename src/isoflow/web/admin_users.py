@@ -146,10 +146,14 @@ def change_user(page: SignedInPage, user_id: int, what: str, form: Form) -> Resp
                                       reason=reason)
             return _user(page, user_id, issued=password)
         result = auth.unlock(page.db, page.actor, user.username, reason=reason)
-        return _user(page, user_id, done=page._("The account was unlocked.")
-                     if result.was_locked else
-                     page._("The account was not locked; its failed sign-ins (%(n)s) "
-                            "were cleared.", n=result.failures))
+        if result.was_locked:
+            done = page._("The account was unlocked.")
+        elif result.failures:
+            done = page._("The account was not locked; its failed sign-ins (%(n)s) were "
+                          "cleared.", n=result.failures)
+        else:
+            done = page._("The account was not locked and had no failed sign-ins.")
+        return _user(page, user_id, done=done)
     except NotFound:
         raise PageNotFound() from None
     except IsoflowError as exc:
