@@ -3,6 +3,7 @@ written in, times typed in either syntax, a refused form's messages, and a 403 p
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,10 +18,15 @@ from isoflow.services import organisations
 from isoflow.web.pages import role_name
 from isoflow.web.shell import Form, Page, form_text
 
-try:  # being moved by another change; either place parses the same syntax
-    from isoflow.physics.times import parse_datetime  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - depends on the tree's state
-    from isoflow.physics.units import parse_datetime
+
+def parse_datetime(text: str, *, field: str) -> datetime:
+    """``isoflow.physics.times.parse_datetime`` (``physics.units`` before it moved there)."""
+    try:
+        module = importlib.import_module("isoflow.physics.times")
+    except ImportError:  # pragma: no cover - depends on the tree's state
+        module = importlib.import_module("isoflow.physics.units")
+    result: datetime = module.parse_datetime(text, field=field)
+    return result
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _LOCAL = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?")
