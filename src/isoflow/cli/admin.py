@@ -144,5 +144,32 @@ def add_licence(
           f"{lim.valid_from.astimezone(zone).isoformat(timespec='seconds')} to {until}")
 
 
+@admin_app.command("unlock")
+def unlock(
+    username: str = typer.Argument(None, help="the user whose sign-in lock to lift"),
+    address: str = typer.Option(None, help="lift a client address's lock instead"),
+    reason: str = typer.Option(None, help="why (kept in the audit trail)"),
+) -> None:
+    """Lift a sign-in lock (after too many failed sign-ins) and clear the failures."""
+    from isoflow.services import auth
+
+    if (username is None) == (address is None):
+        raise InvalidInput("give a USERNAME or --address (one of them)", field="username")
+    db, actor = _db(), _actor()
+    if address is not None:
+        done, what = auth.unlock_address(db, actor, address, reason=reason), f"address {address}"
+    else:
+        done, what = auth.unlock(db, actor, username, reason=reason), repr(username)
+    if done.was_locked:
+        assert done.locked_until is not None
+        print(f"unlocked {what} (was locked until "
+              f"{done.locked_until.isoformat(timespec='seconds')} after {done.failures} "
+              f"failed sign-ins)")
+    elif done.failures:
+        print(f"{what} was not locked; cleared {done.failures} failed sign-ins")
+    else:
+        print(f"{what} was not locked")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(admin_app, name="admin")

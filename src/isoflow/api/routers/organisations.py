@@ -209,3 +209,27 @@ def update_user(user_id: UserId, body: UserPatch, actor: CurrentActor, db: DB) -
                                      full_name=body.full_name, password=body.password,
                                      reason=body.reason)
 
+
+
+class UnlockIn(Schema):
+    reason: Reason | None = None
+
+
+class UnlockOut(Out):
+    username: str
+    was_locked: bool = Field(description="whether a sign-in lock was in force")
+    failures: int = Field(description="the failed sign-ins in a row that were cleared")
+    locked_until: datetime | None
+
+
+@router.post("/users/{user_id}/unlock", response_model=UnlockOut)
+def unlock_user(user_id: UserId, actor: CurrentActor, db: DB,
+                body: UnlockIn | None = None) -> UnlockOut:
+    """Lift a user's sign-in lock and clear their failed sign-ins (administrators; an
+    organisation's administrator for its own users). Audited."""
+    from isoflow.services import auth
+
+    user = organisations.get_user(db, actor, user_id)
+    done = auth.unlock(db, actor, user.username, reason=body.reason if body else None)
+    return UnlockOut(username=user.username, was_locked=done.was_locked,
+                     failures=done.failures, locked_until=done.locked_until)
