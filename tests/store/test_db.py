@@ -27,7 +27,7 @@ def test_fetch_returns_what_core_returns(db: Database) -> None:
             (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 0}),
             (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id, "after": 1}),
             (ledger_records.CONTAINER_AND_EVENTS_AFTER, {"cid": c.id + 1, "after": 0}),
-            (auth._TOKEN_USER, {"digest": auth._digest(token)})):
+            (auth._TOKEN_USER, {"digest": auth._digest(token), "kind": "api"})):
         with db.read_rows() as conn:
             expected = [tuple(r) for r in conn.execute(statement, params)]
         got = db.fetch(statement, params)

@@ -41,14 +41,14 @@ def upgrade() -> None:
     with op.batch_alter_table("sites") as batch:
         batch.add_column(sa.Column("measurement_tolerance", sa.Float(), server_default="0.1",
                                    nullable=False))
-    with op.batch_alter_table("ledger_events") as batch:
-        batch.add_column(sa.Column("discrepancy", sa.Boolean(), server_default=sa.false(),
-                                   nullable=False))
+    # Not in batch mode: on SQLite that copies the table and loses its append-only triggers
+    # (0001); a plain ADD COLUMN keeps them on both databases.
+    op.add_column("ledger_events", sa.Column("discrepancy", sa.Boolean(),
+                                             server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("ledger_events") as batch:
-        batch.drop_column("discrepancy")
+    op.drop_column("ledger_events", "discrepancy")  # SQLite >= 3.35; keeps the triggers
     with op.batch_alter_table("sites") as batch:
         batch.drop_column("measurement_tolerance")
     with op.batch_alter_table("users") as batch:
