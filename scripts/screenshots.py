@@ -1,0 +1,77 @@
+"""Screenshots of the main pages for the README tour, taken from the demo world.
+
+    .venv/bin/python scripts/screenshots.py        # writes docs/*.png
+
+Loads the demo world into a throw-away SQLite file, serves it with `isoflow serve`, signs in
+as the demo users in Debian's Chromium (Playwright) and saves each page full-length.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.api.server_process import ISOFLOW, Server  # noqa: E402
+from tests.web.test_decay_page import ARGS, CHROMIUM  # noqa: E402
+
+DOCS = ROOT / "docs"
+
+#: (user, language, path or 'first-container:<kind>', file)
+SHOTS = [
+    ("bishkek.rph", "en", "/dashboard", "dashboard.png"),
+    ("bishkek.rph", "ru", "/dashboard", "dashboard-ru.png"),
+    ("bishkek.rph", "en", "/containers", "ledger-list.png"),
+    ("bishkek.rph", "en", "container:generator", "container.png"),
+    ("bishkek.rso", "en", "/audit", "audit.png"),
+    ("bishkek.admin", "en", "/admin/users", "admin-users.png"),
+    ("bishkek.admin", "en", "/admin/licences", "admin-licences.png"),
+]
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'demo.sqlite'}"
+        env = {**os.environ, "ISOFLOW_DATABASE_URL": url}
+        out = subprocess.run([ISOFLOW, "demo", "load", "--json"], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        passwords = {u["username"]: u["password"] for u in json.loads(out)["users"]}
+        server = Server(url, Path(tmp) / "server.log")
+        try:
+            server.wait_ready()
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                for user, lang, path, name in SHOTS:
+                    ctx = browser.new_context(locale="ru-RU" if lang == "ru" else "en-GB",
+                                              viewport={"width": 1280, "height": 800})
+                    page = ctx.new_page()
+                    page.goto(server.base_url + "/login")
+                    page.fill("#username", user)
+                    page.fill("#password", passwords[user])
+                    page.click("#sign-in")
+                    page.wait_for_url("**/dashboard")
+                    if path.startswith("container:"):
+                        page.goto(server.base_url + "/containers?kind=" + path.split(":")[1])
+                        page.locator("table.data tbody a").first.click()
+                        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+                    else:
+                        page.goto(server.base_url + path)
+                    page.wait_for_timeout(500)
+                    page.screenshot(path=str(DOCS / name), full_page=True)
+                    print("wrote", DOCS / name)
+                    ctx.close()
+                browser.close()
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
