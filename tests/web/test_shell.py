@@ -195,3 +195,19 @@ def test_repeated_failures_lock_the_sign_in_page_too(client, tenant) -> None:  #
     r = sign_in(client, tenant.rph_username)  # the right password is refused while locked
     assert r.status_code == 429 and "Too many failed sign-ins" in r.text
     assert int(r.headers["Retry-After"]) > 0
+
+
+def test_guessing_the_current_password_on_the_password_page_is_throttled(client, tenant) -> None:  # type: ignore[no-untyped-def]
+    from isoflow.config import get_settings
+
+    sign_in(client, tenant.rph_username)
+    token = csrf_of(client.get("/password").text)
+    codes = []
+    for i in range(get_settings().sign_in_lock_after + 1):
+        r = client.post("/password", data={"csrf_token": token,
+                                           "current_password": f"guess number {i}",
+                                           "new_password": "brand new secret 1",
+                                           "new_password_again": "brand new secret 1"})
+        codes.append(r.status_code)
+        assert r.status_code == 422, r.text  # a message on the page, never a 500
+    assert "Too many failed attempts" in r.text

@@ -116,6 +116,10 @@ def change_password(page: PasswordPage, form: Form) -> Response:
                                  keep_token=page.token)
         except Unauthenticated:
             errors["current_password"] = page._("This is not your current password.")
+        except TooManyAttempts as exc:
+            errors["current_password"] = page._(
+                "Too many failed attempts: wait %(seconds)s s and try again.",
+                seconds=exc.retry_after_s)
         except InvalidInput as exc:
             minimum = get_settings().password_min_length
             messages = {
