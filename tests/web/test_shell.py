@@ -211,3 +211,11 @@ def test_guessing_the_current_password_on_the_password_page_is_throttled(client,
         codes.append(r.status_code)
         assert r.status_code == 422, r.text  # a message on the page, never a 500
     assert "Too many failed attempts" in r.text
+
+
+def test_a_browser_gets_the_404_page_and_the_api_keeps_json(client) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "<title>" in r.text
+    r = client.get("/api/v1/no/such/route", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
