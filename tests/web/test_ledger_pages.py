@@ -4,7 +4,6 @@ forms, refused forms that keep what was typed and name the rule, CSRF, tenancy, 
 
 from __future__ import annotations
 
-import random
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -204,22 +203,3 @@ def test_the_curve_is_the_ledgers_balance(db) -> None:  # type: ignore[no-untype
     assert curve.activity_at_bq == rules.holding_at(lam, events, now).activity_bq
     assert [m.kind for m in curve.markers] == ["receipt"] + ["withdrawal"] * 5
     assert curve.times[0] == c.received_at and curve.times[-1] > now
-
-
-def test_fast_formatters_write_what_i18n_writes() -> None:
-    from isoflow.web import i18n
-    from isoflow.web.ledger_pages import fast_activity, fast_number, fast_when
-
-    rng = random.Random(7)
-    for lang in ("en", "ru"):
-        i18n.use(lang)
-        for _ in range(2000):
-            v = rng.choice((1, -1)) * 10 ** rng.uniform(-6, 14)
-            assert fast_number(v, lang) == i18n.format_number(v, lang)
-            assert fast_activity(abs(v), lang) == i18n.format_activity(abs(v), lang)
-        t = datetime(2026, 1, 1, tzinfo=UTC)
-        for _ in range(200):
-            t += timedelta(minutes=rng.uniform(1, 5000))
-            for zone in ("Asia/Bishkek", "Europe/Moscow", "America/Havana"):
-                assert fast_when(t, zone) == i18n.format_datetime(t, zone, lang)
-    i18n.use("en")
