@@ -5,20 +5,16 @@ ISOFLOW_SCREENSHOTS=1 saves docs/ledger-list.png and docs/container.png."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from tests.api.server_process import Server
 from tests.conftest import PASSWORD, make_tenant
-from tests.web.test_decay_page import ARGS, CHROMIUM
+from tests.web.conftest import check_page_basics, screenshot
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-SCREENSHOTS = os.environ.get("ISOFLOW_SCREENSHOTS") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -53,18 +49,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, st
         srv.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(world: tuple[Server, str]) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def chart_has_markers(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_selector("#chart .main-svg", timeout=20_000)
     page.wait_for_function(
@@ -75,17 +59,17 @@ def chart_has_markers(page) -> None:  # type: ignore[no-untyped-def]
     assert "Receipt" in legend and "Withdrawal" in legend, legend
 
 
-def test_receive_withdraw_and_see_the_chart(world, browser) -> None:  # type: ignore[no-untyped-def]
+def test_receive_withdraw_and_see_the_chart(world, chromium) -> None:  # type: ignore[no-untyped-def]
     server, username = world
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.goto(server.base_url + "/login?next=/containers")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("#sign-in")
     page.wait_for_selector("#containers")
     assert "GT-4K 0412" in page.inner_text("#containers")
-    if SCREENSHOTS:
-        page.screenshot(path=str(DOCS / "ledger-list.png"), full_page=True)
+    check_page_basics(page)
+    screenshot(page, "ledger-list.png")
 
     page.click("#receive-link")
     page.fill("#receive-nuclide", "Tc-99m")
@@ -113,10 +97,8 @@ def test_receive_withdraw_and_see_the_chart(world, browser) -> None:  # type: ig
     page.wait_for_selector("#withdraw-refused")
     assert "overdraw" in page.inner_text("#withdraw-refused")
     assert page.input_value("#withdraw-activity") == "500 GBq"
-    if SCREENSHOTS:
-        page.goto(page.url.split("?")[0])
-        chart_has_markers(page)
-        page.screenshot(path=str(DOCS / "container.png"), full_page=True)
+    check_page_basics(page)
+    screenshot(page, "container.png")
     page.close()
 
 
@@ -136,9 +118,9 @@ def type_into(page, selector: str, text: str) -> None:  # type: ignore[no-untype
     page.keyboard.type(text)
 
 
-def test_receive_and_withdraw_by_keyboard_alone(world, browser) -> None:  # type: ignore[no-untyped-def]
+def test_receive_and_withdraw_by_keyboard_alone(world, chromium) -> None:  # type: ignore[no-untyped-def]
     server, username = world
-    context = browser.new_context()
+    context = chromium.new_context()
     page = context.new_page()
     page.goto(server.base_url + "/login")
     type_into(page, "#username", username)

@@ -7,24 +7,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.api.server_process import Server
-from tests.web.test_decay_page import ARGS, CHROMIUM
+from tests.web.conftest import check_page_basics, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 NEW_PASSWORD = "a long and new secret"
-
-#: Fields of every page that need no visible label (hidden, buttons).
-UNLABELLED_JS = """() => [...document.querySelectorAll('input, select, textarea')]
-  .filter(e => !['hidden', 'submit', 'button'].includes(e.type))
-  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
-               && !e.getAttribute('aria-labelledby'))
-  .map(e => e.outerHTML.slice(0, 120))"""
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
@@ -48,40 +38,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         srv.stop()
 
 
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is not installed (make test installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
 def first_admin_password(server: Server) -> str:
     m = re.search(r"password\s+(\S+)\s+\(one-time", server.output())
     assert m, server.output()
     return m.group(1)
 
 
-def check_page_basics(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.title().strip(), page.url
-    assert page.get_attribute("html", "lang") in ("en", "ru"), page.url
-    unlabelled = page.evaluate(UNLABELLED_JS)
-    assert not unlabelled, (page.url, unlabelled)
-
-
-def sign_in(page, base: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("#sign-in")
-
-
-def test_first_sign_in_change_password_russian_and_sign_out(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
-    ctx = browser.new_context(locale="en-GB")
+def test_first_sign_in_change_password_russian_and_sign_out(server: Server, chromium) -> None:  # type: ignore[no-untyped-def]
+    ctx = chromium.new_context(locale="en-GB")
     page = ctx.new_page()
     base = server.base_url
     page.goto(base + "/")
@@ -108,8 +72,7 @@ def test_first_sign_in_change_password_russian_and_sign_out(server: Server, brow
     page.wait_for_function("() => document.documentElement.lang === 'ru'")
     assert page.locator("h1").inner_text() == "Сводка"
     assert "Выйти" in page.inner_text("header")
-    if os.environ.get("ISOFLOW_SCREENSHOTS"):
-        page.screenshot(path=str(DOCS / "dashboard-ru.png"), full_page=True)
+    screenshot(page, "dashboard-ru.png")
     page.select_option("#lang-select", "en")
     page.wait_for_function("() => document.documentElement.lang === 'en'")
     page.get_by_role("button", name="Sign out").click()
@@ -119,8 +82,8 @@ def test_first_sign_in_change_password_russian_and_sign_out(server: Server, brow
     ctx.close()
 
 
-def test_lock_out_after_repeated_failures(server: Server, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page()
+def test_lock_out_after_repeated_failures(server: Server, chromium) -> None:  # type: ignore[no-untyped-def]
+    page = chromium.new_page()
     base = server.base_url
     for _ in range(10):
         sign_in(page, base, "nobody-here", "wrong password")
