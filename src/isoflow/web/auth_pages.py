@@ -67,10 +67,10 @@ async def login(page: PublicPage, form: Form) -> Response:
         else:
             error = page._("Too many failed sign-ins. Wait %(seconds)s s and try again.",
                            seconds=exc.retry_after_s)
-        response = page.render("login.html", {"next": target, "username": username,
-                                              "error": error}, status=429)
-        response.headers["Retry-After"] = str(exc.retry_after_s)
-        return response
+        refused = page.render("login.html", {"next": target, "username": username,
+                                             "error": error}, status=429)
+        refused.headers["Retry-After"] = str(exc.retry_after_s)
+        return refused
     except (Unauthenticated, InvalidInput):
         return page.render("login.html", {
             "next": target, "username": username,
