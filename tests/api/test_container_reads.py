@@ -43,6 +43,12 @@ def test_the_shortcut_answers_as_the_route(db, clients) -> None:  # type: ignore
     vial = ledger.receive(db, rph, site_id=a.site_id, kind="vial", nuclide="Tc-99m",
                           activity_bq=10e9, reference_at=T0, received_at=T0, volume_ml=10.0)
     ledger.withdraw(db, rph, vial.id, at=T0 + timedelta(hours=1), volume_ml=2.5)
+    # a reading flagged as a discrepancy, and a transfer voided with its syringe
+    ledger.measure(db, rph, vial.id, activity_bq=14e9, at=T0, note="calibrator drift")
+    moved = ledger.withdraw(db, rph, vial.id, at=T0 + timedelta(hours=1), volume_ml=1.0,
+                            into_kind="syringe")
+    ledger.correct(db, rph, vial.id, event_id=moved.id, void=True, reason="wrong syringe")
+    voided = moved.counterpart_container_id
     source = ledger.receive(db, rph, site_id=a.site_id, kind="sealed_source", nuclide="Cs-137",
                             activity_bq=3.7e6, reference_at=T0, received_at=T0)
     gone = ledger.receive(db, rph, site_id=a.site_id, kind="syringe", nuclide="Tc-99m",
@@ -62,7 +68,7 @@ def test_the_shortcut_answers_as_the_route(db, clients) -> None:  # type: ignore
     token = bearer.split(" ", 1)[1]
 
     cases: list[tuple[str, object]] = []
-    for cid in (vial.id, source.id, gone.id):
+    for cid in (vial.id, source.id, gone.id, voided):
         for query in ("", "?at=2026-03-02T07:30:00Z", "?at=2026-03-02T13:30:00%2B06:00",
                       "?at=2026-03-02T05:00:00Z", "?at=2026-03-02T07:30:00.123456Z"):
             cases.append((f"/api/v1/containers/{cid}{query}", ha))
@@ -87,6 +93,11 @@ def test_the_shortcut_answers_as_the_route(db, clients) -> None:  # type: ignore
             assert _answer(got) == _answer(expected), path
     statuses = {plain.get(p, headers=h).status_code for p, h in cases}
     assert {200, 401, 403, 404, 422} <= statuses
+    with time_machine.travel(NOW, tick=False):
+        shown = fast.get(v, headers=ha).json()
+        syringe = fast.get(f"/api/v1/containers/{voided}", headers=ha).json()
+    assert shown["discrepancies"] == 1 and not shown["voided"]
+    assert syringe["voided"] and syringe["activity_bq"] == 0.0
 
 
 def test_plain_reads_are_answered_by_the_shortcut(db, clients) -> None:  # type: ignore[no-untyped-def]

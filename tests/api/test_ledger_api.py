@@ -122,3 +122,101 @@ def test_signature_needs_the_password_and_records_meaning(db, client) -> None:
     sigs = client.get("/api/v1/signatures", headers=h,
                       params={"entity_type": "container", "entity_id": cid}).json()
     assert [s["meaning"] for s in sigs] == ["released"]
+
+
+# ---------------------------------------------------------------- issue #13 items 1, 8, 9
+def _vial(client, h, activity: float = 10e9) -> int:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/containers", headers=h, json={
+        "kind": "vial", "nuclide": "Tc-99m", "activity_bq": activity, "reference_at": ISO0,
+        "received_at": ISO0, "volume_ml": 10.0})
+    assert r.status_code == 201, r.text
+    return int(r.json()["id"])
+
+
+def test_voiding_a_transfer_empties_the_syringe(db, client) -> None:
+    t = make_tenant(db, "H")
+    h = token_for(client, t.rph_username)
+    vial = _vial(client, h)
+    r = client.post(f"/api/v1/containers/{vial}/withdrawals", headers=h, json={
+        "volume_ml": 3.0, "at": "2026-03-02T07:00:00Z", "into": {"kind": "syringe"}})
+    assert r.status_code == 201, r.text
+    w, syringe = r.json()["id"], r.json()["counterpart_container_id"]
+    at = {"at": "2026-03-02T08:00:00Z"}
+    before = client.get(f"/api/v1/sites/{t.site_id}/holdings", headers=h, params=at).json()
+    r = client.post(f"/api/v1/containers/{vial}/corrections", headers=h,
+                    json={"event_id": w, "void": True, "reason": "wrong syringe"})
+    assert r.status_code == 201, r.text
+    s = client.get(f"/api/v1/containers/{syringe}", headers=h, params=at).json()
+    assert s["activity_bq"] == 0.0 and s["voided"] is True
+    after = client.get(f"/api/v1/sites/{t.site_id}/holdings", headers=h, params=at).json()
+    assert after["total_bq"] == pytest.approx(before["total_bq"], rel=1e-12)
+    # a second transfer, once its syringe has a record of its own, stays
+    r = client.post(f"/api/v1/containers/{vial}/withdrawals", headers=h, json={
+        "volume_ml": 3.0, "at": "2026-03-02T07:00:00Z", "into": {"kind": "syringe"}})
+    w2, syringe2 = r.json()["id"], r.json()["counterpart_container_id"]
+    assert client.post(f"/api/v1/containers/{syringe2}/measurements", headers=h, json={
+        "activity_bq": r.json()["activity_bq"], "at": "2026-03-02T07:01:00Z"}).status_code == 201
+    r = client.post(f"/api/v1/containers/{vial}/corrections", headers=h,
+                    json={"event_id": w2, "void": True, "reason": "wrong syringe"})
+    assert r.status_code == 409 and r.json()["error"] == "conflict"
+    assert f"container {syringe2}" in r.json()["message"]
+    assert r.json()["details"]["child_container_id"] == syringe2
+
+
+def test_a_record_before_receipt_is_a_422_naming_at(db, client) -> None:
+    t = make_tenant(db, "H")
+    h = token_for(client, t.rph_username)
+    vial = _vial(client, h)
+    receipt = client.get(f"/api/v1/containers/{vial}/events", headers=h).json()[0]["id"]
+    old = "1950-01-01T00:00:00Z"
+    for path, body in (("withdrawals", {"activity_bq": 1e9, "at": old}),
+                       ("withdrawals", {"activity_bq": 1e9, "at": old,
+                                        "into": {"kind": "syringe"}}),
+                       ("measurements", {"activity_bq": 1e9, "at": old}),
+                       ("disposal", {"at": old}),
+                       ("corrections", {"event_id": receipt, "at": old, "reason": "x"})):
+        r = client.post(f"/api/v1/containers/{vial}/{path}", headers=h, json=body)
+        assert r.status_code == 422, (path, r.text)
+        assert r.json()["field"] == "at", r.json()
+        assert "overflow" not in r.json()["message"]
+    r = client.post(f"/api/v1/containers/{vial}/withdrawals", headers=h,
+                    json={"activity_bq": 1e9, "at": old})
+    assert r.json()["message"] == ("the withdrawal at 1950-01-01T00:00:00+00:00 is before the "
+                                   "container's receipt at 2026-03-02T06:00:00+00:00")
+    r = client.get(f"/api/v1/containers/{vial}", headers=h, params={"at": old})
+    assert r.status_code == 200 and r.json()["activity_bq"] == 0.0
+
+
+def test_measurements_are_checked_against_licence_and_book(db, client) -> None:
+    t = make_tenant(db, "H", licence_bq=100e9)
+    h = token_for(client, t.rph_username)
+    vial = _vial(client, h, activity=1e9)
+    url = f"/api/v1/containers/{vial}/measurements"
+    r = client.post(url, headers=h, json={"activity_bq": 1e30, "at": ISO0})
+    assert r.status_code == 409 and r.json()["error"] == "limit_exceeded"
+    assert "licence" in r.json()["message"] and r.json()["details"]["limit_bq"] == 100e9
+    r = client.post(url, headers=h, json={"activity_bq": 1.5e9, "at": ISO0})
+    assert r.status_code == 422 and r.json()["field"] == "note"
+    r = client.post(url, headers=h, json={"activity_bq": 1.5e9, "at": ISO0,
+                                          "note": "re-measured twice"})
+    assert r.status_code == 201 and r.json()["discrepancy"] is True
+    assert client.get(f"/api/v1/containers/{vial}", headers=h).json()["discrepancies"] == 1
+    events = client.get(f"/api/v1/containers/{vial}/events", headers=h).json()
+    assert [e["discrepancy"] for e in events] == [False, True]
+    audit = client.get("/api/v1/audit", headers=token_for(client, t.admin_username),
+                       params={"entity": f"ledger_event:{events[1]['id']}"}).json()
+    assert audit[0]["action"] == "measured_discrepancy"
+    # the site's tolerance, set by its administrator
+    admin = token_for(client, t.admin_username)
+    for bad in (0, 1.5, "0.5", True):
+        r = client.patch(f"/api/v1/sites/{t.site_id}", headers=admin,
+                         json={"measurement_tolerance": bad})
+        assert r.status_code == 422 and r.json()["field"] == "measurement_tolerance", r.text
+    r = client.patch(f"/api/v1/sites/{t.site_id}", headers=admin,
+                     json={"measurement_tolerance": 0.6})
+    assert r.status_code == 200 and r.json()["measurement_tolerance"] == 0.6
+    r = client.post(url, headers=h, json={"activity_bq": 1.5e9, "at": ISO0})
+    assert r.status_code == 201 and r.json()["discrepancy"] is False
+    r = client.post("/api/v1/sites", headers=admin, json={
+        "name": "Annex", "timezone": "UTC", "jurisdiction": "EU", "measurement_tolerance": 0.05})
+    assert r.status_code == 201 and r.json()["measurement_tolerance"] == 0.05

@@ -1,4 +1,5 @@
-"""The ledger's pure rules: holdings from events and decay, overdraw, corrections."""
+"""The ledger's pure rules: holdings from events and decay, overdraw, corrections; nothing
+before receipt, voided receipts, discrepancies and the licence ceiling of a reading."""
 
 from __future__ import annotations
 
@@ -14,9 +15,15 @@ from isoflow.domain.ledger import (
     LedgerEvent,
     available_at,
     check_consistent,
+    check_not_before_receipt,
+    departs_from_book,
+    discrepancies,
     effective_events,
     holding_at,
+    is_voided,
+    received_at,
 )
+from isoflow.domain.licence import PossessionLimit, check_holdings_raised, check_measurement
 from isoflow.errors import Conflict, InvalidInput, LimitExceeded
 
 T0 = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
@@ -131,3 +138,97 @@ def test_withdrawing_what_is_available_never_goes_negative(draws: list[tuple[flo
         check_consistent(TC99M_LAMBDA, events)
     for hours in range(0, 50, 2):
         assert holding_at(TC99M_LAMBDA, events, T0 + timedelta(hours=hours)).activity_bq >= 0
+
+
+# ---------------------------------------------------------------- issue #13 items 1, 8, 9
+FAR_BACK = datetime(1950, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("at", [FAR_BACK, T0 - timedelta(seconds=1)])
+def test_before_its_receipt_a_container_held_nothing(at: datetime) -> None:
+    """However far back (1950 on a 2026 vial used to overflow the decay correction)."""
+    events = [receipt(), w(2, T0 + H, 1e9, 1.0)]
+    h = holding_at(TC99M_LAMBDA, events, at)
+    assert h.activity_bq == 0.0 and h.volume_ml == 0.0 and not h.disposed
+    assert available_at(TC99M_LAMBDA, events, at).activity_bq == 0.0
+    assert holding_at(TC99M_LAMBDA, [receipt(v=None)], at).volume_ml is None
+
+
+@pytest.mark.parametrize("at", [FAR_BACK, T0 - timedelta(seconds=1)])
+@pytest.mark.parametrize("kind", [EventKind.WITHDRAWAL, EventKind.MEASUREMENT,
+                                  EventKind.DISPOSAL])
+def test_a_record_before_receipt_names_both_times(kind: EventKind, at: datetime) -> None:
+    record = LedgerEvent(2, kind, at, activity_bq=1.0 if kind is not EventKind.DISPOSAL
+                         else None)
+    expected = (f"the {kind.value} at {at.isoformat()} is before the container's receipt at "
+                f"{T0.isoformat()}")
+    for check in (lambda: check_consistent(TC99M_LAMBDA, [receipt(), record]),
+                  lambda: check_not_before_receipt([receipt()], at, kind.value)):
+        with pytest.raises(InvalidInput) as e:
+            check()
+        assert e.value.field == "at" and e.value.message == expected
+    check_not_before_receipt([receipt()], T0, kind.value)  # at the receipt itself: fine
+
+
+def test_a_voided_receipt_holds_nothing_and_takes_no_record() -> None:
+    voided = [receipt(), LedgerEvent(2, EventKind.CORRECTION, T0, corrects_event_id=1,
+                                     void=True, reason="transfer voided")]
+    h = holding_at(TC99M_LAMBDA, voided, T0 + H)
+    assert h.voided and h.activity_bq == 0.0 and h.volume_ml == 0.0
+    assert available_at(TC99M_LAMBDA, voided, T0 + H).activity_bq == 0.0
+    assert is_voided(voided) and not is_voided([receipt()])
+    assert received_at(voided) == T0
+    check_consistent(TC99M_LAMBDA, voided)
+    with pytest.raises(Conflict, match="voided"):
+        check_consistent(TC99M_LAMBDA, [*voided, LedgerEvent(3, EventKind.MEASUREMENT,
+                                                             T0 + H, activity_bq=0.0)])
+    restored = [*voided, LedgerEvent(3, EventKind.CORRECTION, T0, activity_bq=5e9,
+                                     corrects_event_id=1, reason="it did happen")]
+    assert holding_at(TC99M_LAMBDA, restored, T0).activity_bq == 5e9
+
+
+def test_a_discrepancy_is_a_departure_beyond_the_tolerance() -> None:
+    assert not departs_from_book(1e9, 1.1e9 - 1, 0.10)
+    assert departs_from_book(1e9, 1.1e9 + 1e3, 0.10)
+    assert departs_from_book(1e9, 0.89e9, 0.10)
+    assert departs_from_book(0.0, 1.0, 0.10) and not departs_from_book(0.0, 0.0, 0.10)
+    m = LedgerEvent(2, EventKind.MEASUREMENT, T0 + H, activity_bq=2e9, discrepancy=True)
+    assert discrepancies([receipt(), m]) == 1
+    fixed = LedgerEvent(3, EventKind.CORRECTION, T0 + H, activity_bq=1e9 * 0.85,
+                        corrects_event_id=2, reason="re-read")
+    assert discrepancies([receipt(), m, fixed]) == 0  # the corrected reading's flag counts
+    void = LedgerEvent(3, EventKind.CORRECTION, T0 + H, corrects_event_id=2, void=True,
+                       reason="wrong vial")
+    assert discrepancies([receipt(), m, void]) == 0
+
+
+LIMIT = PossessionLimit(1, None, 100e9, T0 - 24 * H, None, reference="L-7")
+
+
+def test_a_measurement_above_the_licence_is_refused() -> None:
+    check_measurement(site="Main", nuclide="Tc-99m", activity_bq=100e9, at=T0, limits=[LIMIT])
+    with pytest.raises(LimitExceeded) as e:
+        check_measurement(site="Main", nuclide="Tc-99m", activity_bq=1e30, at=T0,
+                          limits=[LIMIT])
+    assert "'L-7'" in e.value.message and "100 GBq" in e.value.message
+    assert e.value.details["limit_bq"] == 100e9 and e.value.field == "activity_bq"
+    own = PossessionLimit(2, "Tc-99m", 10e9, T0 - 24 * H, None)
+    with pytest.raises(LimitExceeded):
+        check_measurement(site="Main", nuclide="Tc-99m", activity_bq=11e9, at=T0,
+                          limits=[LIMIT, own])
+    check_measurement(site="Main", nuclide="Tc-99m", activity_bq=1e30, at=T0 - 48 * H,
+                      limits=[LIMIT])  # no limit in force then: nothing to compare
+
+
+def test_giving_activity_back_may_not_raise_holdings_above_the_licence() -> None:
+    def check(before: float, after: float) -> None:
+        check_holdings_raised(site="Main", nuclide="Mo-99", at=T0, before_bq={"Mo-99": before},
+                              after_bq={"Mo-99": after}, limits=[LIMIT], what="voiding it",
+                              field="void")
+
+    check(50e9, 100e9)
+    check(120e9, 110e9)  # above, but not raised by the change
+    with pytest.raises(LimitExceeded) as e:
+        check(90e9, 101e9)
+    assert e.value.message.startswith("voiding it would bring site 'Main' to 101 GBq")
+    assert e.value.field == "void"

@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from isoflow.domain.roles import Actor, Role
 from isoflow.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, ledger, licences
+from isoflow.services import audit, ledger, licences, organisations
 from isoflow.store.models import LedgerEvent
 from tests.conftest import T0, make_tenant
 
@@ -205,3 +205,104 @@ def test_naive_datetimes_never_reach_the_store(db) -> None:
                        received_at=datetime(2026, 3, 2))
     assert ledger.list_containers(db, t.radiopharmacist) == []
     _ = UTC
+
+
+# ---------------------------------------------------------------- issue #13 items 8 and 9
+FAR_BACK = datetime(1950, 1, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("at", [FAR_BACK, T0 - timedelta(seconds=1)])
+def test_records_before_receipt_are_refused_naming_at(db, at) -> None:
+    """A withdrawal dated 1950 on a 2026 vial used to answer "the decay correction
+    overflows"."""
+    t = make_tenant(db, "H")
+    c = _vial(db, t)
+    w = ledger.withdraw(db, t.radiopharmacist, c.id, at=T0 + H, activity_bq=1e9)
+    rph = t.radiopharmacist
+    calls = {
+        "withdrawal": lambda: ledger.withdraw(db, rph, c.id, at=at, activity_bq=1e9),
+        "transfer": lambda: ledger.withdraw(db, rph, c.id, at=at, volume_ml=1.0,
+                                            into_kind="syringe"),
+        "measurement": lambda: ledger.measure(db, rph, c.id, at=at, activity_bq=1e9),
+        "disposal": lambda: ledger.dispose(db, rph, c.id, at=at),
+        "withdrawal ": lambda: ledger.correct(db, rph, c.id, event_id=w.id, at=at,
+                                              reason="clock was off"),
+    }
+    for what, call in calls.items():
+        with pytest.raises(InvalidInput) as e:
+            call()
+        assert e.value.field == "at"
+        assert e.value.message == (f"the {what.strip()} at {at.isoformat()} is before the "
+                                   f"container's receipt at {T0.isoformat()}")
+    assert [e.kind for e in ledger.list_events(db, rph, c.id)] == ["receipt", "withdrawal"]
+    # a read for that time: the container held nothing then
+    view = ledger.get_container(db, rph, c.id, at)
+    assert view.activity_bq == 0.0 and view.volume_ml == 0.0 and not view.disposed
+    assert ledger.site_possession(db, rph, t.site_id, at) == {}
+
+
+def test_a_measurement_above_the_licence_is_refused(db) -> None:
+    t = make_tenant(db, "H", licence_bq=None)
+    licences.add_limit(db, t.admin, site_id=t.site_id, nuclide=None, limit_bq=100e9,
+                       valid_from=T0 - 24 * H, reference="KG-100")
+    c = _vial(db, t, activity=1e9)
+    with pytest.raises(LimitExceeded) as e:
+        ledger.measure(db, t.radiopharmacist, c.id, activity_bq=1e30, at=T0 + H,
+                       note="as read")
+    assert "KG-100" in e.value.message and "100 GBq" in e.value.message
+    assert e.value.details["limit_bq"] == 100e9 and e.value.field == "activity_bq"
+    m = ledger.measure(db, t.radiopharmacist, c.id, activity_bq=0.9e9, at=T0 + H)
+    with pytest.raises(LimitExceeded):  # nor may a correction make it one
+        ledger.correct(db, t.radiopharmacist, c.id, event_id=m.id, activity_bq=1e12,
+                       reason="unit")
+    assert [e.kind for e in ledger.list_events(db, t.radiopharmacist, c.id)] == \
+        ["receipt", "measurement"]
+
+
+def test_a_measurement_departing_from_the_book_needs_a_note_and_is_flagged(db) -> None:
+    t = make_tenant(db, "H")
+    c = _vial(db, t, activity=10e9)
+    rph = t.radiopharmacist
+    ok = ledger.measure(db, rph, c.id, activity_bq=10.5e9, at=T0)  # 5 % off: within 10 %
+    assert not ok.discrepancy
+    with pytest.raises(InvalidInput) as e:
+        ledger.measure(db, rph, c.id, activity_bq=12e9, at=T0)
+    assert e.value.field == "note" and "10 GBq" in e.value.message
+    assert "20.0% off" in e.value.message and "10.0%" in e.value.message
+    m = ledger.measure(db, rph, c.id, activity_bq=12e9, at=T0, note="calibrator drift?")
+    assert m.discrepancy
+    assert ledger.list_events(db, rph, c.id)[-1].discrepancy
+    view = ledger.get_container(db, rph, c.id, T0 + H)
+    assert view.discrepancies == 1
+    lam = get_nuclide("Tc-99m").decay_constant_per_s
+    assert view.activity_bq == pytest.approx(10e9 * math.exp(-lam * 3600), rel=1e-12)
+    entry = audit.list_entries(db, t.admin, entity_type="ledger_event",
+                               entity_id=str(m.id))[0]
+    assert entry.action == "measured_discrepancy"
+    assert entry.new["discrepancy"] is True and entry.new["book_activity_bq"] == 10e9
+    assert entry.new["tolerance"] == 0.1 and entry.new["note"] == "calibrator drift?"
+    assert audit.list_entries(db, t.admin, entity_type="ledger_event",
+                              entity_id=str(ok.id))[0].action == "measured"
+    # a corrected reading within the tolerance is no longer a discrepancy
+    ledger.correct(db, rph, c.id, event_id=m.id, activity_bq=10.2e9, reason="re-read")
+    assert ledger.get_container(db, rph, c.id, T0 + H).discrepancies == 0
+    # the site's own tolerance
+    organisations.update_site(db, t.admin, t.site_id, measurement_tolerance=0.25)
+    assert not ledger.measure(db, rph, c.id, activity_bq=12e9, at=T0).discrepancy
+
+
+@pytest.mark.parametrize("bad", [0, -0.1, 1.5, float("nan"), True, "0.2"])
+def test_the_measurement_tolerance_is_a_fraction_in_0_1(db, bad) -> None:
+    t = make_tenant(db, "H")
+    for call in (lambda: organisations.update_site(db, t.admin, t.site_id,
+                                                   measurement_tolerance=bad),
+                 lambda: organisations.create_site(db, t.admin, org_id=None, name="Annex",
+                                                   timezone="UTC", jurisdiction="EU",
+                                                   measurement_tolerance=bad)):
+        with pytest.raises(InvalidInput) as e:
+            call()
+        assert e.value.field == "measurement_tolerance"
+    site = organisations.create_site(db, t.admin, org_id=None, name="Annex", timezone="UTC",
+                                     jurisdiction="EU", measurement_tolerance=1)
+    assert site.measurement_tolerance == 1.0
+    assert organisations.get_site(db, t.admin, t.site_id).measurement_tolerance == 0.1

@@ -92,3 +92,48 @@ def check_receipt(*, site: str, nuclide: str, activity_bq: float, at: datetime,
                 f"{total.describe()}",
                 field="activity_bq", held_bq=held_all, receipt_bq=activity_bq,
                 limit_bq=total.limit_bq, nuclide=None)
+
+
+def check_measurement(*, site: str, nuclide: str, activity_bq: float, at: datetime,
+                      limits: Iterable[PossessionLimit]) -> None:
+    """Refuse a reading of ``activity_bq`` of ``nuclide`` at ``at`` that alone is above the
+    limit for that nuclide or the total limit in force then: no container of the site can
+    hold more than its licence allows, so such a reading is a mistake (a unit, a digit).
+    A reading the licence allows but that departs from the book value is kept and flagged
+    (isoflow.domain.ledger.departs_from_book). With no limit in force, nothing to compare."""
+    own, total = limits_in_force(list(limits), nuclide, at)
+    for lim in (own, total):
+        if lim is not None and activity_bq > lim.limit_bq:
+            raise LimitExceeded(
+                f"a measurement of {format_activity(activity_bq)} of {nuclide} at "
+                f"{at.isoformat()} is above the {lim.describe()} of site {site!r}: no "
+                "container there may hold that much; check the reading and its unit",
+                field="activity_bq", measured_bq=activity_bq, limit_bq=lim.limit_bq,
+                nuclide=lim.nuclide)
+
+
+def check_holdings_raised(*, site: str, nuclide: str, at: datetime,
+                          before_bq: Mapping[str, float], after_bq: Mapping[str, float],
+                          limits: Iterable[PossessionLimit], what: str, field: str) -> None:
+    """Refuse a change to the records (``what``, e.g. "voiding withdrawal 12") that raises
+    the site's decay-corrected holdings at ``at`` (nuclide -> Bq, ``before_bq`` and
+    ``after_bq``) above a limit in force then. A holding it does not raise is left alone,
+    even if a later, smaller limit now finds it above."""
+    own, total = limits_in_force(list(limits), nuclide, at)
+    when = at.isoformat()
+    slack = 1e-9  # relative: the same sums computed twice
+    held, was = after_bq.get(nuclide, 0.0), before_bq.get(nuclide, 0.0)
+    if own is not None and held > own.limit_bq * (1 + slack) and held > was * (1 + slack):
+        raise LimitExceeded(
+            f"{what} would bring site {site!r} to {format_activity(held)} of {nuclide} at "
+            f"{when} (decay-corrected; {format_activity(was)} as recorded), above the "
+            f"{own.describe()}", field=field, held_bq=held, limit_bq=own.limit_bq,
+            nuclide=nuclide)
+    if total is not None:
+        held_all, was_all = sum(after_bq.values()), sum(before_bq.values())
+        if held_all > total.limit_bq * (1 + slack) and held_all > was_all * (1 + slack):
+            raise LimitExceeded(
+                f"{what} would bring site {site!r} to {format_activity(held_all)} in total at "
+                f"{when} (decay-corrected; {format_activity(was_all)} as recorded), above the "
+                f"{total.describe()}", field=field, held_bq=held_all, limit_bq=total.limit_bq,
+                nuclide=None)

@@ -9,6 +9,20 @@ transaction is ``BEGIN IMMEDIATE``), then reads the ledger, checks it and append
 concurrent withdrawals are serialised and can never overdraw.
 A receipt locks the site row the same way, so two receipts cannot both slip under a licence
 limit.
+
+A transfer (a withdrawal ``into`` a new container) is one pair of events: the source's
+withdrawal and the new container's receipt. A correction of the withdrawal corrects both in one
+transaction (the same values, or a void of both: the new container then holds nothing), and is
+refused (Conflict, naming the new container) while that container has records of its own in
+force; the new container's receipt is never corrected on its own, and a transfer's time never
+(the new container was received then). Voiding, lowering or postponing a plain withdrawal,
+or voiding or postponing a disposal, gives activity back to the site, so it is refused if that
+would raise a holding above the licence at that time or at any later receipt.
+
+A measurement above what the licence allows is refused; one that departs from the book value
+by more than the site's ``measurement_tolerance`` needs a note and is flagged
+(``discrepancy``) on the event, in the audit trail ("measured_discrepancy") and on the
+container (``discrepancies``).
 """
 
 from __future__ import annotations
@@ -23,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from isoflow.domain import ledger as rules
 from isoflow.domain.ledger import CONTAINER_KINDS, EventKind
-from isoflow.domain.licence import check_receipt
+from isoflow.domain.licence import check_holdings_raised, check_measurement, check_receipt
 from isoflow.domain.roles import Actor, Permission
 from isoflow.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from isoflow.physics.nuclides import get_nuclide
@@ -52,7 +66,7 @@ from isoflow.services.ledger_records import (
 from isoflow.services.licences import site_limits
 from isoflow.services.organisations import visible_site
 from isoflow.store.db import Database
-from isoflow.store.models import Container
+from isoflow.store.models import Container, LedgerEvent, Site
 
 #: A container counts towards a site's holdings for this many half-lives after receipt
 #: (2^-64 ≈ 5e-20 of its activity is left after that, below any limit's resolution).
@@ -74,6 +88,22 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> f
         raise InvalidInput(f"{field} must be a {'non-negative' if allow_zero else 'positive'}"
                            f" finite number, not {value!r}", field=field)
     return float(value)
+
+
+def _label(value: str | None, field: str = "label") -> str:
+    return (value or "").strip()[:200]
+
+
+def _note(value: str | None) -> str | None:
+    return value
+
+
+def _reference_near(lam: float, received_at: datetime, reference_at: datetime) -> None:
+    """Refuse a reference time so far from receipt that the decay correction is meaningless
+    (e^±700 is near the end of float64)."""
+    if abs(lam * (received_at - reference_at).total_seconds()) > 700:
+        raise InvalidInput("reference_at is too many half-lives away from the time of receipt",
+                           field="reference_at")
 
 
 # ------------------------------------------------------------------ reading
@@ -169,12 +199,13 @@ def _insert_event(s: Session | Connection, actor: Actor, org_id: int, container_
                   volume_ml: float | None = None, reference_at: datetime | None = None,
                   corrects_event_id: int | None = None, void: bool = False,
                   reason: str | None = None, note: str | None = None,
-                  counterpart_container_id: int | None = None) -> EventView:
+                  counterpart_container_id: int | None = None,
+                  discrepancy: bool = False) -> EventView:
     e = EventView(id=0, container_id=container_id, seq=seq, kind=kind.value, occurred_at=at,
                   recorded_at=now(), recorded_by=actor.username, activity_bq=activity_bq,
                   volume_ml=volume_ml, reference_at=reference_at,
                   corrects_event_id=corrects_event_id, void=void, reason=reason, note=note,
-                  counterpart_container_id=counterpart_container_id)
+                  counterpart_container_id=counterpart_container_id, discrepancy=discrepancy)
     values = {k: v for k, v in e.__dict__.items() if k != "id"}
     event_id = s.execute(INSERT_EVENT, {"org_id": org_id, **values}).scalar_one()
     return replace(e, id=event_id)
@@ -194,14 +225,17 @@ def _event_record(e: EventView) -> dict[str, object]:
                               ("reference_at", e.reference_at),
                               ("corrects_event_id", e.corrects_event_id),
                               ("void", e.void or None), ("note", e.note),
-                              ("counterpart_container_id", e.counterpart_container_id))
+                              ("counterpart_container_id", e.counterpart_container_id),
+                              ("discrepancy", e.discrepancy or None))
             if v is not None}
 
 
 def _audit_event(s: Session | Connection, actor: Actor, c: ContainerRow, e: EventView,
-                 action: str, *, old: object = None, reason: str | None = None) -> None:
+                 action: str, *, old: object = None, reason: str | None = None,
+                 extra: dict[str, object] | None = None) -> None:
     audit.record(s, actor, org_id=c.org_id, entity_type="ledger_event", entity_id=e.id,
-                 action=action, old=old, new=_event_record(e), reason=reason)
+                 action=action, old=old, new={**_event_record(e), **(extra or {})},
+                 reason=reason)
 
 
 def _new_container(s: Session | Connection, actor: Actor, *, org_id: int, site_id: int,
@@ -241,12 +275,8 @@ def receive(db: Database, actor: Actor, *, site_id: int, kind: str, nuclide: str
     assert activity is not None
     at = now() if received_at is None else aware_utc(received_at, "received_at")
     reference_at = aware_utc(reference_at, "reference_at")
-    # Refuse a reference time so far from receipt that the decay correction is meaningless.
-    lam = decay_constant(canon)
-    if abs(lam * (at - reference_at).total_seconds()) > 700:
-        raise InvalidInput("reference_at is too many half-lives away from the time of receipt",
-                           field="reference_at")
-    label = (label or "").strip()[:200]
+    _reference_near(decay_constant(canon), at, reference_at)
+    label, note = _label(label), _note(note)
     with db.write() as s:
         site = visible_site(s, actor, site_id, lock=True)
         _check_licence(db, s, site_id=site.id, site_name=site.name, nuclide=canon,
@@ -295,14 +325,22 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
     volume = _positive(volume_ml, "volume_ml")
     if activity is None and volume is None:
         raise InvalidInput("give activity_bq or volume_ml", field="activity_bq")
+    label = ""
     if into_kind is not None:
         _kind(into_kind)
+        label = _label(into_label, "into.label")
     t = now() if at is None else aware_utc(at, "at")
+    note = _note(note)
     with db.write_rows() as s:
         c = lock_for_append(s, actor, container_id)
         events = ledger_of(db, s, c)
+        rules.check_not_before_receipt(events, t, "withdrawal" if into_kind is None
+                                       else "transfer")
         lam = decay_constant(c.nuclide)
         holding = rules.holding_at(lam, events, t)
+        if holding.voided:
+            raise Conflict(f"container {c.id}'s receipt was voided with the transfer that "
+                           "filled it; it holds nothing to withdraw", field="container_id")
         if holding.disposed:
             raise Conflict(f"container {c.id} was disposed of at "
                            f"{rules.disposed_at(events)}; nothing can be withdrawn")
@@ -330,7 +368,7 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
         if into_kind is not None:
             target, _ = _new_container(
                 s, actor, org_id=c.org_id, site_id=c.site_id, kind=into_kind,
-                nuclide=c.nuclide, label=(into_label or "").strip()[:200]
+                nuclide=c.nuclide, label=label
                 or f"{c.nuclide} {into_kind} from container {c.id}", received_at=t,
                 activity_bq=activity, reference_at=t, volume_ml=volume, note=note,
                 source_container_id=c.id)
@@ -344,38 +382,152 @@ def withdraw(db: Database, actor: Actor, container_id: int, *, at: datetime | No
     return e
 
 
+def _judge_measurement(s: Session, c: ContainerRow, events: Sequence[rules.LedgerEvent],
+                       at: datetime, activity_bq: float, note: str | None, *,
+                       note_field: str) -> tuple[bool, dict[str, object]]:
+    """Refuse a reading above what the site's licence allows (LimitExceeded); one that departs
+    from the book value by more than the site's tolerance needs ``note`` (InvalidInput naming
+    ``note_field``) and is a discrepancy. Returns (discrepancy, what the audit adds)."""
+    site = s.execute(select(Site.name, Site.measurement_tolerance)
+                     .where(Site.id == c.site_id)).one()
+    check_measurement(site=site.name, nuclide=c.nuclide, activity_bq=activity_bq, at=at,
+                      limits=site_limits(s, c.site_id))
+    book = rules.holding_at(decay_constant(c.nuclide), events, at).activity_bq
+    tolerance = float(site.measurement_tolerance)
+    if not rules.departs_from_book(book, activity_bq, tolerance):
+        return False, {}
+    if not note:
+        off = "the book says it is empty" if book <= 0 else \
+            f"{abs(activity_bq - book) / book:.1%} off"
+        raise InvalidInput(
+            f"the measurement of {format_activity(activity_bq)} at {at.isoformat()} departs "
+            f"from the book value of {format_activity(book)} ({off}; site {site.name!r} "
+            f"allows {tolerance:.1%}): say why in the {note_field}, or check the reading",
+            field=note_field, book_activity_bq=book, tolerance=tolerance)
+    return True, {"book_activity_bq": book, "tolerance": tolerance}
+
+
 def measure(db: Database, actor: Actor, container_id: int, *, activity_bq: float,
             at: datetime | None = None, note: str | None = None) -> EventView:
-    """Record a measurement of the container's activity (e.g. in the dose calibrator)."""
+    """Record a measurement of the container's activity (e.g. in the dose calibrator).
+
+    Refused (LimitExceeded) above what the site's licence allows; a reading that departs from
+    the book value by more than the site's tolerance needs a note and is flagged as a
+    discrepancy (on the event, in the audit trail and on the container)."""
     actor.require(Permission.LEDGER_WRITE)
     activity = _positive(activity_bq, "activity_bq", allow_zero=True)
-    return _append_checked(db, actor, container_id, EventKind.MEASUREMENT,
-                           now() if at is None else aware_utc(at, "at"),
-                           activity_bq=activity, note=note, action="measured")
+    assert activity is not None
+    t = now() if at is None else aware_utc(at, "at")
+    note = _note(note)
+    with db.write() as s:
+        c = lock_for_append(s, actor, container_id)
+        events = ledger_of(db, s, c)
+        rules.check_not_before_receipt(events, t, "measurement")
+        rules.check_consistent(decay_constant(c.nuclide), [*events, rules.LedgerEvent(
+            id=max(e.id for e in events) + 1, kind=EventKind.MEASUREMENT, occurred_at=t,
+            activity_bq=activity)])
+        discrepancy, extra = _judge_measurement(s, c, events, t, activity, note,
+                                                note_field="note")
+        e = _append(s, actor, c, kind=EventKind.MEASUREMENT, at=t, activity_bq=activity,
+                    note=note, discrepancy=discrepancy)
+        _audit_event(s, actor, c, e, "measured_discrepancy" if discrepancy else "measured",
+                     extra=extra)
+    ledger_cache(db).appended(c.id, e.seq, domain_event(e))
+    return e
 
 
 def dispose(db: Database, actor: Actor, container_id: int, *, at: datetime | None = None,
             note: str | None = None) -> EventView:
     """Record the container's disposal (after decay-in-storage, return to the supplier...)."""
     actor.require(Permission.LEDGER_WRITE)
-    return _append_checked(db, actor, container_id, EventKind.DISPOSAL,
-                           now() if at is None else aware_utc(at, "at"),
-                           note=note, action="disposed")
-
-
-def _append_checked(db: Database, actor: Actor, container_id: int, kind: EventKind,
-                    at: datetime, *, action: str, activity_bq: float | None = None,
-                    note: str | None = None) -> EventView:
+    t = now() if at is None else aware_utc(at, "at")
+    note = _note(note)
     with db.write_rows() as s:
         c = lock_for_append(s, actor, container_id)
         events = ledger_of(db, s, c)
+        rules.check_not_before_receipt(events, t, "disposal")
         rules.check_consistent(decay_constant(c.nuclide), [*events, rules.LedgerEvent(
-            id=max(e.id for e in events) + 1, kind=kind, occurred_at=at,
-            activity_bq=activity_bq)])
-        e = _append(s, actor, c, kind=kind, at=at, activity_bq=activity_bq, note=note)
-        _audit_event(s, actor, c, e, action)
+            id=max(e.id for e in events) + 1, kind=EventKind.DISPOSAL, occurred_at=t)])
+        e = _append(s, actor, c, kind=EventKind.DISPOSAL, at=t, note=note)
+        _audit_event(s, actor, c, e, "disposed")
     ledger_cache(db).appended(c.id, e.seq, domain_event(e))
     return e
+
+
+def _root(stored: Sequence[LedgerEvent], target: LedgerEvent) -> LedgerEvent:
+    """The original event a correction (of a correction...) corrects."""
+    by_id = {e.id: e for e in stored}
+    root = target
+    while root.corrects_event_id is not None:
+        root = by_id[root.corrects_event_id]
+    return root
+
+
+def _transfer_receipt_refused(s: Session, c: ContainerRow, receipt: LedgerEvent) -> Conflict:
+    source = receipt.counterpart_container_id
+    withdrawal = s.scalar(select(LedgerEvent.id).where(
+        LedgerEvent.container_id == source, LedgerEvent.kind == EventKind.WITHDRAWAL.value,
+        LedgerEvent.counterpart_container_id == c.id))
+    return Conflict(f"container {c.id} was filled by a transfer from container {source} "
+                    f"(its withdrawal {withdrawal}): correct or void that withdrawal, which "
+                    "corrects both sides together", field="event_id",
+                    source_container_id=source, source_event_id=withdrawal)
+
+
+def _transfer_target(s: Session, actor: Actor, child_id: int, *, void: bool,
+                     activity_bq: float | None, volume_ml: float | None,
+                     reason: str
+                     ) -> tuple[ContainerRow, LedgerEvent, dict[str, object] | None]:
+    """Lock the container a transfer filled and check that its receipt may follow the
+    correction of the transfer: refused (Conflict, naming it) while it has records of its
+    own in force. Returns its row (counting the correction to come), its receipt and the
+    receipt's values in force (None if voided), for the audit trail."""
+    child = lock_for_append(s, actor, child_id)
+    stored = events_of(s, child.id)
+    receipt = next(e for e in stored if e.kind == EventKind.RECEIPT.value)
+    events = [domain_event(e) for e in stored]
+    eff = rules.effective_events(events)
+    own = [e for e in eff if e.kind is not EventKind.RECEIPT]
+    if own:
+        records = ", ".join(f"{e.kind.value} {e.id}" for e in own)
+        raise Conflict(f"the transfer into container {child.id} cannot be "
+                       f"{'voided' if void else 'corrected'}: container {child.id} has "
+                       f"records of its own ({records}); void those first",
+                       field="event_id", child_container_id=child.id)
+    rules.check_consistent(decay_constant(child.nuclide), [*events, rules.LedgerEvent(
+        id=max(e.id for e in events) + 1, kind=EventKind.CORRECTION,
+        occurred_at=receipt.occurred_at, activity_bq=activity_bq, volume_ml=volume_ml,
+        corrects_event_id=receipt.id, void=void, reason=reason)])
+    was = next((e for e in eff if e.kind is EventKind.RECEIPT), None)
+    return child, receipt, None if was is None else {
+        k: v for k, v in (("activity_bq", was.activity_bq), ("volume_ml", was.volume_ml),
+                          ("reference_at", was.reference_at)) if v is not None}
+
+
+def _check_licence_raised(db: Database, s: Session, actor: Actor, c: ContainerRow,
+                          before: Sequence[rules.LedgerEvent],
+                          after: Sequence[rules.LedgerEvent], since: datetime, *, what: str,
+                          field: str) -> None:
+    """A correction that gives activity back to the container (a withdrawal voided, lowered
+    or moved later; a disposal voided or moved later) must not raise the site's holdings
+    above the licence at ``since`` or at any later receipt (between receipts holdings only
+    decay)."""
+    site = visible_site(s, actor, c.site_id, lock=True)
+    limits = site_limits(s, site.id)
+    lam = decay_constant(c.nuclide)
+    later = sorted(set(s.scalars(select(Container.received_at).where(
+        Container.site_id == site.id, Container.received_at > since))))
+    for moment in [since, *later]:
+        others = site_holdings(db, s, site.id, moment, exclude_container_id=c.id)
+        was = max(rules.holding_at(lam, before, moment).activity_bq, 0.0)
+        will = max(rules.holding_at(lam, after, moment).activity_bq, 0.0)
+        if will <= was:
+            continue
+        base = others.get(c.nuclide, 0.0)
+        check_holdings_raised(site=site.name, nuclide=c.nuclide, at=moment,
+                              before_bq={**others, c.nuclide: base + was},
+                              after_bq={**others, c.nuclide: base + will},
+                              limits=limits, what=what, field=field)
 
 
 def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, reason: str,
@@ -383,7 +535,11 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
             reference_at: datetime | None = None, at: datetime | None = None,
             void: bool = False) -> EventView:
     """Correct an earlier event of the container: a new event that points to it, states why,
-    and gives the values that replace its own (or voids it). The original stays as it was."""
+    and gives the values that replace its own (or voids it). The original stays as it was.
+
+    A transfer's withdrawal is corrected (or voided) together with the receipt of the
+    container it filled, in this transaction, unless that container has records of its own
+    (Conflict naming it); see the module's docstring for the other rules."""
     actor.require(Permission.LEDGER_CORRECT)
     reason = (reason or "").strip()
     if not reason:
@@ -401,44 +557,84 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
         if target is None:
             raise NotFound(f"container {c.id} has no event {event_id}", field="event_id")
         events = [domain_event(e) for e in stored]
-        root_id = target.id
-        while True:  # a correction of a correction corrects the original
-            root = next(e for e in stored if e.id == root_id)
-            if root.corrects_event_id is None:
-                break
-            root_id = root.corrects_event_id
+        root = _root(stored, target)
         root_kind = EventKind(root.kind)
+        lam = decay_constant(c.nuclide)
         if root_kind is EventKind.RECEIPT:
+            if root.counterpart_container_id is not None:
+                raise _transfer_receipt_refused(s, c, root)
             if void:
                 raise InvalidInput("a receipt cannot be voided; record a disposal",
                                    field="void")
             if at is not None and at != c.received_at:
                 raise InvalidInput("the time of receipt cannot be corrected", field="at")
-        if reference_at is not None and root_kind is not EventKind.RECEIPT:
+            if reference_at is not None:
+                _reference_near(lam, c.received_at, reference_at)
+        elif reference_at is not None:
             raise InvalidInput("only a receipt has a reference time", field="reference_at")
+        if root_kind in (EventKind.MEASUREMENT, EventKind.DISPOSAL) and volume is not None:
+            raise InvalidInput(f"a {root_kind.value} has no volume", field="volume_ml")
+        if root_kind is EventKind.DISPOSAL and activity is not None:
+            raise InvalidInput("a disposal has no activity", field="activity_bq")
+        if at is not None:
+            rules.check_not_before_receipt(events, at, root_kind.value)
         old = {e.id: e for e in rules.effective_events(events)}.get(root.id)  # None: voided
-        when = at or (old.occurred_at if old is not None else root.occurred_at)
+        was_at = old.occurred_at if old is not None else root.occurred_at
+        when = at or was_at
+        child_id = root.counterpart_container_id if root_kind is EventKind.WITHDRAWAL else None
+        if child_id is not None and when != was_at:
+            raise InvalidInput(f"the time of a transfer cannot be corrected: container "
+                               f"{child_id} was received at {was_at.isoformat()}; void the "
+                               "transfer and record it again", field="at")
+        discrepancy = False
+        extra: dict[str, object] = {}
+        if root_kind is EventKind.MEASUREMENT and not void:
+            reading = activity if activity is not None else (old or root).activity_bq
+            assert reading is not None
+            discrepancy, extra = _judge_measurement(s, c, events, when, reading, reason,
+                                                    note_field="reason")
         new_event = rules.LedgerEvent(
             id=max(e.id for e in events) + 1, kind=EventKind.CORRECTION, occurred_at=when,
             activity_bq=activity, volume_ml=volume, reference_at=reference_at,
-            corrects_event_id=root.id, void=void, reason=reason)
-        lam = decay_constant(c.nuclide)
-        rules.check_consistent(lam, [*events, new_event])
+            corrects_event_id=root.id, void=void, reason=reason, discrepancy=discrepancy)
+        after = [*events, new_event]
+        rules.check_consistent(lam, after)
+        child: tuple[ContainerRow, LedgerEvent, dict[str, object] | None] | None = None
+        if child_id is not None:
+            child = _transfer_target(s, actor, child_id, void=void, activity_bq=activity,
+                                     volume_ml=volume, reason=reason)
+        elif root_kind in (EventKind.WITHDRAWAL, EventKind.DISPOSAL):
+            _check_licence_raised(db, s, actor, c, events, after, min(was_at, when),
+                                  what=f"{'voiding' if void else 'correcting'} "
+                                       f"{root_kind.value} {root.id} of container {c.id}",
+                                  field="void" if void else "activity_bq"
+                                  if activity is not None else "at")
         if root_kind is EventKind.RECEIPT and (activity is not None or reference_at is not None):
-            after = next(e for e in rules.effective_events([*events, new_event])
-                         if e.kind is EventKind.RECEIPT)
-            assert after.activity_bq is not None and after.reference_at is not None
+            receipt = next(e for e in rules.effective_events(after)
+                           if e.kind is EventKind.RECEIPT)
+            assert receipt.activity_bq is not None and receipt.reference_at is not None
             site = visible_site(s, actor, c.site_id, lock=True)
             _check_licence(db, s, site_id=site.id, site_name=site.name, nuclide=c.nuclide,
-                           activity_bq=after.activity_bq, reference_at=after.reference_at,
+                           activity_bq=receipt.activity_bq, reference_at=receipt.reference_at,
                            received_at=c.received_at, exclude_container_id=c.id)
         e = _append(s, actor, c, kind=EventKind.CORRECTION, at=when, activity_bq=activity,
                     volume_ml=volume, reference_at=reference_at, corrects_event_id=root.id,
-                    void=void, reason=reason)
+                    void=void, reason=reason, discrepancy=discrepancy,
+                    counterpart_container_id=child_id)
+        child_e = None
+        if child is not None:
+            row, receipt_row, _ = child
+            child_e = _append(s, actor, row, kind=EventKind.CORRECTION,
+                              at=receipt_row.occurred_at, activity_bq=activity,
+                              volume_ml=volume, corrects_event_id=receipt_row.id, void=void,
+                              reason=reason, counterpart_container_id=c.id)
         old_values = {} if old is None else {
             "at": old.occurred_at, "activity_bq": old.activity_bq,
             "volume_ml": old.volume_ml, "reference_at": old.reference_at}
         _audit_event(s, actor, c, e, "corrected",
                      old={k: v for k, v in old_values.items() if v is not None} or None,
-                     reason=reason)
+                     reason=reason, extra=extra)
+        if child is not None and child_e is not None:
+            _audit_event(s, actor, child[0], child_e, "corrected", reason=reason,
+                         old=child[2])
         return e

@@ -42,7 +42,7 @@ def domain_event(e: LedgerEvent | EventView) -> rules.LedgerEvent:
     return rules.LedgerEvent(id=e.id, kind=EventKind(e.kind), occurred_at=e.occurred_at,
                              activity_bq=e.activity_bq, volume_ml=e.volume_ml,
                              reference_at=e.reference_at, corrects_event_id=e.corrects_event_id,
-                             void=e.void, reason=e.reason)
+                             void=e.void, reason=e.reason, discrepancy=e.discrepancy)
 
 
 # ------------------------------------------------------------------ views
@@ -68,6 +68,10 @@ class ContainerView:
     disposed: bool
     disposed_at: datetime | None
     event_count: int
+    #: The receipt was voided with the transfer that filled the container: it holds nothing.
+    voided: bool
+    #: Measurements in force that departed from the book value beyond the site's tolerance.
+    discrepancies: int
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class EventView:
     reason: str | None
     note: str | None
     counterpart_container_id: int | None
+    discrepancy: bool = False
 
 
 def event_view(e: LedgerEvent) -> EventView:
@@ -95,7 +100,8 @@ def event_view(e: LedgerEvent) -> EventView:
                      recorded_by=e.recorded_by, activity_bq=e.activity_bq,
                      volume_ml=e.volume_ml, reference_at=e.reference_at,
                      corrects_event_id=e.corrects_event_id, void=e.void, reason=e.reason,
-                     note=e.note, counterpart_container_id=e.counterpart_container_id)
+                     note=e.note, counterpart_container_id=e.counterpart_container_id,
+                     discrepancy=e.discrepancy)
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,9 @@ def container_view(c: ContainerRow | Container, events: Sequence[rules.LedgerEve
                    at: datetime) -> ContainerView:
     lam = decay_constant(c.nuclide)
     eff = rules.effective_events(events)
-    receipt = next(e for e in eff if e.kind is EventKind.RECEIPT)
+    # a voided receipt still says what was received
+    receipt = next((e for e in eff if e.kind is EventKind.RECEIPT), None) \
+        or rules.recorded_receipt(events)
     assert receipt.activity_bq is not None and receipt.reference_at is not None
     holding = rules.holding_at(lam, events, at)
     return ContainerView(
@@ -142,7 +150,8 @@ def container_view(c: ContainerRow | Container, events: Sequence[rules.LedgerEve
         source_container_id=c.source_container_id, at=at, activity_bq=holding.activity_bq,
         volume_ml=holding.volume_ml, concentration_bq_per_ml=holding.concentration_bq_per_ml,
         disposed=holding.disposed, disposed_at=rules.disposed_at(events),
-        event_count=c.event_count)
+        event_count=c.event_count, voided=holding.voided,
+        discrepancies=sum(1 for e in eff if e.discrepancy))
 
 
 # ------------------------------------------------------------------ reading
@@ -181,7 +190,8 @@ def events_of(s: Session, container_id: int) -> list[LedgerEvent]:
 
 _KINDS = {k.value: k for k in EventKind}
 _EVENT_COLUMNS = (_ET.c.id, _ET.c.kind, _ET.c.occurred_at, _ET.c.activity_bq, _ET.c.volume_ml,
-                  _ET.c.reference_at, _ET.c.corrects_event_id, _ET.c.void, _ET.c.reason)
+                  _ET.c.reference_at, _ET.c.corrects_event_id, _ET.c.void, _ET.c.reason,
+                  _ET.c.discrepancy)
 _EVENTS_BETWEEN = (select(*_EVENT_COLUMNS)
                    .where(_ET.c.container_id == bindparam("cid"),
                           _ET.c.seq > bindparam("after"), _ET.c.seq <= bindparam("count"))
@@ -201,7 +211,7 @@ def _domain_events(rows: Iterable[Sequence[object]]) -> tuple[rules.LedgerEvent,
     return tuple(rules.LedgerEvent(
         id=r[0], kind=_KINDS[r[1]], occurred_at=r[2], activity_bq=r[3],  # type: ignore[index, arg-type]
         volume_ml=r[4], reference_at=r[5], corrects_event_id=r[6], void=r[7],  # type: ignore[arg-type]
-        reason=r[8]) for r in rows)  # type: ignore[arg-type]
+        reason=r[8], discrepancy=r[9]) for r in rows)  # type: ignore[arg-type]
 
 
 class LedgerCache:

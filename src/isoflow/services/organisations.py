@@ -96,7 +96,7 @@ def _jurisdiction(value: str) -> str:
 
 
 def _tolerance(value: float) -> float:
-    if not 0 < value <= 1:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
         raise InvalidInput("the measurement tolerance is a fraction above 0 and at most 1 "
                            "(0.1 = 10 %)", field="measurement_tolerance")
     return float(value)
@@ -197,21 +197,23 @@ def rename_organisation(db: Database, actor: Actor, org_id: int, *, name: str,
 
 # ------------------------------------------------------------------ sites
 def create_site(db: Database, actor: Actor, *, org_id: int | None, name: str, timezone: str,
-                jurisdiction: str) -> SiteView:
+                jurisdiction: str, measurement_tolerance: float = 0.1) -> SiteView:
     actor.require(Permission.MANAGE_ORGANISATION)
     org_id = _target_org(actor, org_id)
     name, timezone, jurisdiction = _name(name), _timezone(timezone), _jurisdiction(jurisdiction)
+    tolerance = _tolerance(measurement_tolerance)
     with db.write() as s:
         visible_org(s, actor, org_id)
         if s.scalar(select(Site.id).where(Site.org_id == org_id, Site.name == name)):
             raise Conflict(f"the organisation already has a site named {name!r}", field="name")
         site = Site(org_id=org_id, name=name, timezone=timezone, jurisdiction=jurisdiction,
-                    created_at=now())
+                    created_at=now(), measurement_tolerance=tolerance)
         s.add(site)
         _flush_unique(s, f"a site named {name!r}")
         audit.record(s, actor, org_id=org_id, entity_type="site", entity_id=site.id,
                      action="created", new={"name": name, "timezone": timezone,
-                                            "jurisdiction": jurisdiction})
+                                            "jurisdiction": jurisdiction,
+                                            "measurement_tolerance": tolerance})
         return _site_view(site)
 
 

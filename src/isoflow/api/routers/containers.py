@@ -71,6 +71,10 @@ class ContainerOut(Out):
     disposed: bool
     disposed_at: datetime | None
     event_count: int
+    voided: bool = Field(description="its receipt was voided with the transfer that filled it: "
+                                     "it holds nothing and takes no further record")
+    discrepancies: int = Field(description="measurements in force that departed from the book "
+                                           "value by more than the site's tolerance")
 
 
 class EventOut(Out):
@@ -89,6 +93,8 @@ class EventOut(Out):
     reason: str | None
     note: str | None
     counterpart_container_id: int | None
+    discrepancy: bool = Field(description="a measurement (or its correction) that departed from "
+                                          "the book value by more than the site's tolerance")
 
 
 class Into(Schema):
@@ -198,6 +204,10 @@ async def withdraw(container_id: ContainerId, body: WithdrawalIn, actor: Current
 @router.post("/{container_id}/measurements", response_model=EventOut, status_code=201)
 async def measure(container_id: ContainerId, body: MeasurementIn, actor: CurrentActor,
                   db: DB) -> EventView:
+    """Record a reading. 409 (limit_exceeded, naming the limit) above what the site's licence
+    allows; a reading that departs from the book value by more than the site's
+    ``measurement_tolerance`` needs a ``note`` (422 otherwise) and is flagged as a
+    discrepancy. 422 (field ``at``) before the container's receipt."""
     return await run_in_threadpool(ledger.measure, db, actor, container_id,
                                    activity_bq=body.activity_bq, at=body.at, note=body.note)
 
@@ -212,7 +222,13 @@ async def dispose(container_id: ContainerId, body: DisposalIn, actor: CurrentAct
 @router.post("/{container_id}/corrections", response_model=EventOut, status_code=201)
 async def correct(container_id: ContainerId, body: CorrectionIn, actor: CurrentActor,
                   db: DB) -> EventView:
-    """Correct an earlier event: a new event that points to it and says why."""
+    """Correct an earlier event: a new event that points to it and says why.
+
+    A transfer's withdrawal is corrected or voided together with the receipt of the container
+    it filled (which then holds nothing, if voided); 409 naming that container once it has
+    records of its own. A transfer's time and the filled container's receipt are not
+    corrected on their own. Voiding or lowering a withdrawal is refused (409) if the activity
+    given back would raise the site above its licence."""
     return await run_in_threadpool(
         ledger.correct, db, actor, container_id, event_id=body.event_id, reason=body.reason,
         activity_bq=body.activity_bq, volume_ml=body.volume_ml,

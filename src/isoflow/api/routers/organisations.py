@@ -47,6 +47,12 @@ class OrganisationIn(Schema):
     site_name: Name | None = None
 
 
+Tolerance = Annotated[float, Field(
+    strict=True, gt=0, le=1, allow_inf_nan=False, examples=[0.1],
+    description="a measurement departing from the book value by more than this fraction "
+                "needs a note and is flagged as a discrepancy (0.1 = 10 %)")]
+
+
 class SiteOut(Out):
     id: int
     org_id: int
@@ -54,6 +60,7 @@ class SiteOut(Out):
     timezone: str
     jurisdiction: str
     created_at: datetime
+    measurement_tolerance: float
 
 
 class OrganisationOut(Out):
@@ -78,12 +85,14 @@ class SiteIn(Schema):
     name: Name
     timezone: Timezone
     jurisdiction: Jurisdiction
+    measurement_tolerance: Tolerance = 0.1
 
 
 class SitePatch(Schema):
     name: Name | None = None
     timezone: Timezone | None = None
     jurisdiction: Jurisdiction | None = None
+    measurement_tolerance: Tolerance | None = None
     reason: Reason | None = None
 
 
@@ -157,7 +166,8 @@ def list_sites(actor: CurrentActor, db: DB, org_id: OptionalIdQuery = None) -> l
 @router.post("/sites", response_model=SiteOut, status_code=201)
 def create_site(body: SiteIn, actor: CurrentActor, db: DB) -> SiteView:
     return organisations.create_site(db, actor, org_id=body.org_id, name=body.name,
-                                     timezone=body.timezone, jurisdiction=body.jurisdiction)
+                                     timezone=body.timezone, jurisdiction=body.jurisdiction,
+                                     measurement_tolerance=body.measurement_tolerance)
 
 
 @router.get("/sites/{site_id}", response_model=SiteOut)
@@ -169,6 +179,7 @@ def get_site(site_id: SiteId, actor: CurrentActor, db: DB) -> SiteView:
 def update_site(site_id: SiteId, body: SitePatch, actor: CurrentActor, db: DB) -> SiteView:
     return organisations.update_site(db, actor, site_id, name=body.name,
                                      timezone=body.timezone, jurisdiction=body.jurisdiction,
+                                     measurement_tolerance=body.measurement_tolerance,
                                      reason=body.reason)
 
 
