@@ -47,7 +47,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _ -k N_ -k gettext -k ngettext:1,2 --no-location --sort-output --omit-header -o $(LOCALE)/messages.pot .
 	for lang in ru; do \
 	  if [ -f $(LOCALE)/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching --omit-header; \
+	    $(BIN)/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang --no-fuzzy-matching; \
 	  else $(BIN)/pybabel -q init -i $(LOCALE)/messages.pot -d $(LOCALE) -l $$lang; fi; \
 	done
 	$(BIN)/pybabel -q compile -d $(LOCALE) --statistics
