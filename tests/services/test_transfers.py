@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from isoflow.errors import Conflict, InvalidInput, LimitExceeded
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, ledger, licences
+from isoflow.services import audit, ledger, ledger_views, licences
 from isoflow.store.models import LedgerEvent
 from tests.conftest import T0, make_tenant
 
@@ -75,6 +75,9 @@ def test_voiding_a_transfer_voids_the_new_containers_receipt_too(db) -> None:
         ledger.withdraw(db, t.radiopharmacist, syringe_id, at=at, activity_bq=1.0)
     with pytest.raises(Conflict, match="voided"):
         ledger.measure(db, t.radiopharmacist, syringe_id, activity_bq=0.0, at=at)
+    # and its page shows it empty throughout
+    detail = ledger_views.container_detail(db, t.radiopharmacist, syringe_id, at=at)
+    assert detail.container.voided and set(detail.curve.activities_bq) == {0.0}
 
 
 def test_repeated_transfer_and_void_never_creates_activity(db) -> None:

@@ -258,9 +258,12 @@ def _curve(c: ContainerRow, events: list[rules.LedgerEvent], at: datetime,
            points: int) -> ActivityCurve:
     lam = decay_constant(c.nuclide)
     eff = rules.effective_events(events)
-    rec = next(e for e in eff if e.kind is EventKind.RECEIPT)
-    assert rec.activity_bq is not None and rec.reference_at is not None
+    rec = next((e for e in eff if e.kind is EventKind.RECEIPT), None)
     start, end = _curve_window(c, events, at)
+    if rec is None:  # a voided transfer's container: it never held anything
+        return ActivityCurve(container_id=c.id, nuclide=c.nuclide, times=[start, end],
+                             activities_bq=[0.0, 0.0], markers=[], at=at, activity_at_bq=0.0)
+    assert rec.activity_bq is not None and rec.reference_at is not None
     s0, s1 = start.timestamp(), end.timestamp()
     disposal = next((e for e in eff if e.kind is EventKind.DISPOSAL), None)
     # a grid, the current moment, and each withdrawal and disposal twice (just before and
