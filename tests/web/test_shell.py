@@ -219,3 +219,19 @@ def test_a_browser_gets_the_404_page_and_the_api_keeps_json(client) -> None:  # 
     assert "Not found" in r.text and "<title>" in r.text
     r = client.get("/api/v1/no/such/route", headers={"Accept": "text/html"})
     assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+def test_what_a_handler_translates_is_in_the_pages_language(client, db, tenant) -> None:  # type: ignore[no-untyped-def]
+    """Strings a page handler builds itself (the chart's titles, not the template's text)
+    follow the page's language too."""
+    from datetime import UTC, datetime
+
+    from isoflow.services import ledger
+
+    vial = ledger.receive(db, tenant.radiopharmacist, site_id=tenant.site_id, kind="vial",
+                          nuclide="Tc-99m", activity_bq=1e9,
+                          reference_at=datetime.now(UTC))
+    sign_in(client, tenant.rph_username)
+    page = client.get(f"/containers/{vial.id}", headers={"Accept-Language": "ru"})
+    assert 'lang="ru"' in page.text
+    assert "Активность Tc-99m" in page.text and "время (Asia/Bishkek)" in page.text

@@ -328,7 +328,9 @@ def _container_context(page: Page, detail: ledger_views.ContainerDetail,
         "correctable": [r for r in detail.events if r.event.kind != "correction"],
         "done": page._(DONE[done]) if done in DONE else None,
         "new_id": int(new_id) if new_id.isdigit() else None,
-        "chart_json": json.dumps(_chart(detail), separators=(",", ":")),
+        # inside <script>: no '<' may end it early (a label or note could hold '</script>')
+        "chart_json": json.dumps(_chart(detail), separators=(",", ":"), ensure_ascii=False)
+        .replace("<", "\\u003c"),
         "tolerance_pct": detail.measurement_tolerance * 100,
     }
 

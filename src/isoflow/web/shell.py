@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from isoflow import __version__
@@ -156,8 +157,9 @@ def _session_user(request: Request) -> tuple[str | None, auth.SessionUser | None
         return None, None
 
 
-def public_page(request: Request) -> Page:
-    """A page anyone may open (sign-in, calculators); knows the user if there is one."""
+def page_of(request: Request) -> Page:
+    """The request's page: its user (if signed in), language and CSRF token. Blocking (it
+    reads the session row)."""
     token, user = _session_user(request)
     if token is not None:
         return Page(request, _language(request, user), csrf_of_session(token), user, token)
@@ -168,17 +170,27 @@ def public_page(request: Request) -> Page:
                 set_anon_csrf=fresh)
 
 
-def password_page(request: Request) -> Page:
+async def public_page(request: Request) -> Page:
+    """A page anyone may open (sign-in, calculators); knows the user if there is one.
+
+    Async, so the language is set in the request's own context (a sync dependency runs in a
+    thread of its own, and what it sets would not reach the handler): everything the handler
+    translates with i18n.gettext — chart titles, role names, messages — is in that language.
+    """
+    page = await run_in_threadpool(page_of, request)
+    i18n.use(page.lang)
+    return page
+
+
+async def password_page(page: Annotated[Page, Depends(public_page)]) -> Page:
     """A signed-in page that a one-time password still allows (its change, sign-out)."""
-    page = public_page(request)
     if page.user is None:
         raise LoginRequired()
     return page
 
 
-def signed_in_page(request: Request) -> Page:
+async def signed_in_page(page: Annotated[Page, Depends(password_page)]) -> Page:
     """Every other page: signed in, password changed."""
-    page = password_page(request)
     assert page.user is not None
     if page.user.password_change_required:
         raise PasswordChangeNeeded()
@@ -232,7 +244,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _: CsrfRefused) -> Response:
-        page = public_page(request)
+        page = await run_in_threadpool(page_of, request)
         return page.render("error.html", {
             "title": page._("Form refused"),
             "message": page._("The form was sent without a valid security token (CSRF). "
@@ -243,7 +255,7 @@ def install(app: FastAPI) -> None:
 
 async def not_found_page(request: Request, _: PageNotFound) -> Response:
     """The 404 page: the same for what does not exist and what is another organisation's."""
-    page = public_page(request)
+    page = await run_in_threadpool(page_of, request)
     return page.render("error.html", {
         "title": page._("Not found"),
         "message": page._("There is no such page, or it belongs to another organisation.")},
