@@ -35,9 +35,16 @@ ENTITY_TYPES = {
     "site": N_("Site"), "user": N_("User"), "signature": N_("Signature"),
     "sign_in": N_("Sign-in"),
 }
-KNOWN_ACTIONS = ("created", "updated", "received", "withdrawn", "transferred", "measured",
-                 "disposed", "corrected", "signed", "signed_in", "sign_in_failed",
-                 "sign_in_locked", "sign_in_unlocked", "password_changed")
+#: What each recorded action code is called on the page (the code itself stays the filter).
+ACTION_NAMES = {
+    "created": N_("created"), "updated": N_("updated"), "received": N_("received"),
+    "withdrawn": N_("withdrawn"), "transferred": N_("transferred"),
+    "measured": N_("measured"), "disposed": N_("disposed of"), "corrected": N_("corrected"),
+    "signed": N_("signed"), "signed_in": N_("signed in"),
+    "sign_in_failed": N_("sign-in failed"), "sign_in_locked": N_("sign-in locked"),
+    "sign_in_unlocked": N_("sign-in unlocked"), "password_changed": N_("password changed"),
+}
+KNOWN_ACTIONS = tuple(ACTION_NAMES)
 #: Actions shown as warnings (failed and locked sign-ins).
 WARNINGS = frozenset({"sign_in_failed", "sign_in_locked"})
 _UTC_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
@@ -138,6 +145,8 @@ def _trail(page: Page, params: dict[str, str], before: int | None,
         "params": params, "errors": errors, "rows": rows, "zone": z.default,
         "entity_types": [(k, page._(v)) for k, v in ENTITY_TYPES.items()],
         "actions": KNOWN_ACTIONS, "verified": verified,
+        "action_name": lambda code: i18n.gettext(ACTION_NAMES[code]) if code in ACTION_NAMES
+        else code,
         "older": urlencode({**query, "before": entries[-1].seq}) if more and entries else None,
         "newest": ("/audit?" + urlencode(query)).rstrip("?") if before is not None else None,
         "filtered": bool(query)}, status=422 if errors else status)
