@@ -24,6 +24,8 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _value(spec: dict[str, Any], name: str, schema: dict[str, Any], ids: dict[str, int]) -> Any:
+    if schema.get("$ref", "").endswith("/Time"):  # the one time syntax (fields.UtcDatetime)
+        return LATER if name == "valid_to" else ISO0
     schema = _resolve(spec, schema)
     if "anyOf" in schema:
         options = [s for s in schema["anyOf"] if s.get("type") != "null"]

@@ -306,3 +306,32 @@ def test_the_measurement_tolerance_is_a_fraction_in_0_1(db, bad) -> None:
                                      jurisdiction="EU", measurement_tolerance=1)
     assert site.measurement_tolerance == 1.0
     assert organisations.get_site(db, t.admin, t.site_id).measurement_tolerance == 0.1
+
+
+def test_free_text_follows_the_one_text_rule(db) -> None:
+    """Labels, notes and reasons go through isoflow.domain.text (issue #13 item 2): NUL or a
+    bidirectional override is refused naming the field, never stored."""
+    t = make_tenant(db, "H")
+    rph = t.radiopharmacist
+    with pytest.raises(InvalidInput) as e:
+        ledger.receive(db, rph, site_id=t.site_id, kind="vial", nuclide="Tc-99m",
+                       activity_bq=1e9, reference_at=T0, received_at=T0, label="vial\x00 1")
+    assert e.value.field == "label"
+    c = ledger.receive(db, rph, site_id=t.site_id, kind="vial", nuclide="Tc-99m",
+                       activity_bq=1e9, reference_at=T0, received_at=T0,
+                       label="  Флакон Re\u0301f «1» ", note="line one\r\nline\ttwo")
+    assert c.label == "Флакон R\u00e9f «1»"  # trimmed, NFC; Cyrillic stays
+    assert ledger.list_events(db, rph, c.id)[0].note == "line one\nline\ttwo"
+    with pytest.raises(InvalidInput) as e:
+        ledger.withdraw(db, rph, c.id, at=T0 + H, activity_bq=1e8, into_kind="syringe",
+                        into_label="evil\u202eexe.txt")
+    assert e.value.field == "into.label"
+    with pytest.raises(InvalidInput) as e:
+        ledger.withdraw(db, rph, c.id, at=T0 + H, activity_bq=1e8, note="a\x07b")
+    assert e.value.field == "note"
+    w = ledger.withdraw(db, rph, c.id, at=T0 + H, activity_bq=1e8)
+    for reason, field in (("x\x00", "reason"), ("   ", "reason")):
+        with pytest.raises(InvalidInput) as e:
+            ledger.correct(db, rph, c.id, event_id=w.id, activity_bq=2e8, reason=reason)
+        assert e.value.field == field
+    assert [e.kind for e in ledger.list_events(db, rph, c.id)] == ["receipt", "withdrawal"]

@@ -98,7 +98,7 @@ def _valid_to(text: str | None, zone: str) -> datetime | None:
     try:
         d = date.fromisoformat(text)
     except ValueError:
-        from isoflow.physics.units import parse_datetime
+        from isoflow.physics.times import parse_datetime
 
         return parse_datetime(text, field="valid_to")
     return datetime.combine(d + timedelta(days=1), time(0), tzinfo=ZoneInfo(zone))
@@ -111,13 +111,15 @@ def add_licence(
                                            "the total of all nuclides)"),
     limit: str = typer.Option(..., help='possession limit, e.g. "100 GBq" or "5 Ci"'),
     site: str = typer.Option(None, help="site name (default: the organisation's only site)"),
-    valid_from: str = typer.Option(None, help="default now; ISO datetime with a zone"),
+    valid_from: str = typer.Option(None, help="default now; a time with its zone, e.g. "
+                                   "'2026-11-22T12:00+03:00' or '2026-11-22T12:00 Europe/Moscow'"),
     valid_to: str = typer.Option(None, help="a date (valid through that date at the site) or "
-                                            "an ISO datetime with a zone"),
+                                            "a time with its zone (as --valid-from)"),
     reference: str = typer.Option("", help="licence number"),
 ) -> None:
     """Add a possession limit to a site's licence."""
-    from isoflow.physics.units import parse_activity, parse_datetime
+    from isoflow.physics.times import parse_datetime
+    from isoflow.physics.units import parse_activity
     from isoflow.services import licences, organisations
 
     db, actor = _db(), _actor()

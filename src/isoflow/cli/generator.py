@@ -92,10 +92,11 @@ def types_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
 def curve_cmd(
     pair: str = typer.Option("Mo-99/Tc-99m", "--pair", help="parent/daughter"),
     parent: str = typer.Option(..., "--parent", help='Parent activity at the reference, "10 GBq".'),
-    reference: str = typer.Option(..., "--reference", help="Calibration time, ISO with offset."),
+    reference: str = typer.Option(..., "--reference", help="Calibration time with its zone: "
+                                   "'2026-03-02T12:00+01:00' or '2026-03-02T12:00 Europe/Berlin'."),
     elute_at: list[str] = typer.Option([], "--elute-at", help="Elution time (repeatable)."),
     efficiency: float = typer.Option(0.9, "--efficiency", help="Elution efficiency (0-1]."),
-    to: str = typer.Option(..., "--to", help="End of the curve, ISO with offset."),
+    to: str = typer.Option(..., "--to", help="End of the curve (a time, as --reference)."),
     step: str = typer.Option("30 min", "--step", help='Grid step, "30min" or "1 h".'),
     type_key: str | None = typer.Option(None, "--type", help="Catalogue type for defaults."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),

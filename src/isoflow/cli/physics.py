@@ -63,8 +63,9 @@ def register(app: typer.Typer) -> None:
             'activity, a mass or moles; a bare number is Bq).'),
         after: str = typer.Option(None, "--after",
                                   help='Elapsed time, e.g. "6h", "90 min", "5 ky", "PT6H".'),
-        start: str = typer.Option(None, "--from", help="Reference time (ISO 8601, with zone)."),
-        end: str = typer.Option(None, "--to", help="Time of interest (ISO 8601, with zone)."),
+        start: str = typer.Option(None, "--from", help="Reference time with its zone: "
+                            "'2026-11-22T12:00+03:00' or '2026-11-22T12:00 Europe/Moscow'."),
+        end: str = typer.Option(None, "--to", help="Time of interest (as --from)."),
         unit: str = typer.Option(None, "--unit", help="Unit shown: an activity (Bq, mBq, "
                                  "GBq, mCi, dpm...), a mass (mg, µg...) or moles (mol, umol...)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (activities in Bq; "

@@ -26,9 +26,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import numpy.typing as npt
@@ -345,51 +344,10 @@ def parse_durations(values: Sequence[str | float | timedelta] | npt.ArrayLike,
 
 
 # ---------------------------------------------------------------- datetimes
-_ZONE_SUFFIX = re.compile(r"^(.*\d)\s+([A-Za-z_]+(?:/[A-Za-z_\-+0-9]+)+|UTC)$")
-
-
-def parse_datetime(value: str | datetime, *, field: str | None = "datetime") -> datetime:
-    """An aware datetime in UTC from ISO 8601 with an offset or ``Z``, or with an IANA zone
-    after a space (``"2026-03-02T12:00 America/Havana"``). Naive input is refused."""
-    if isinstance(value, datetime):
-        dt = value
-    elif isinstance(value, str):
-        text = value.strip()
-        zone = None
-        m = _ZONE_SUFFIX.match(text)
-        if m:
-            text, zone_name = m.group(1), m.group(2)
-            try:
-                zone = ZoneInfo(zone_name)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise InvalidInput(f"unknown time zone {zone_name!r} in {value!r}; use an "
-                                   "IANA name such as 'Europe/Moscow'", field=field) from None
-        try:
-            dt = datetime.fromisoformat(text.replace("z", "Z"))
-        except ValueError:
-            raise InvalidInput(f"datetime {value!r} is not ISO 8601, e.g. "
-                               "'2026-11-22T12:00+03:00' or '2026-11-22T09:00Z'",
-                               field=field) from None
-        if zone is not None:
-            if dt.tzinfo is not None:
-                raise InvalidInput(f"datetime {value!r} has both an offset and a zone name",
-                                   field=field)
-            dt = dt.replace(tzinfo=zone)
-    else:
-        raise InvalidInput(f"datetime {value!r} is not a datetime", field=field)
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise InvalidInput(f"datetime {value!r} has no time zone; add an offset "
-                           "('+03:00', 'Z') or a zone name ('Europe/Moscow')", field=field)
-    return dt.astimezone(UTC)
-
-
-def parse_timezone(name: str, *, field: str | None = "timezone") -> ZoneInfo:
-    """An IANA time zone by name (``Asia/Bishkek``); InvalidInput if unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise InvalidInput(f"unknown time zone {name!r}; use an IANA name such as "
-                           "'Europe/Moscow' or 'America/Havana'", field=field) from None
+# One syntax for every time a user writes (API, CLI, pages), and IANA zone names only:
+# isoflow.physics.times. Re-exported here for the callers of this module.
+from isoflow.physics.times import parse_datetime as parse_datetime  # noqa: E402
+from isoflow.physics.times import parse_timezone as parse_timezone  # noqa: E402
 
 
 def seconds_between(start: datetime | str, end: datetime | str) -> float:

@@ -39,6 +39,13 @@ from isoflow.domain import ledger as rules
 from isoflow.domain.ledger import CONTAINER_KINDS, EventKind
 from isoflow.domain.licence import check_holdings_raised, check_measurement, check_receipt
 from isoflow.domain.roles import Actor, Permission
+from isoflow.domain.text import (
+    LABEL_MAX,
+    NOTE_MAX,
+    REASON_MAX,
+    clean_optional_text,
+    clean_text,
+)
 from isoflow.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.units import format_activity
@@ -91,11 +98,13 @@ def _positive(value: float | None, field: str, *, allow_zero: bool = False) -> f
 
 
 def _label(value: str | None, field: str = "label") -> str:
-    return (value or "").strip()[:200]
+    """A container's label, by the one free-text rule (isoflow.domain.text); may be empty
+    (then the service names the container)."""
+    return clean_text(value or "", field=field, max_length=LABEL_MAX, required=False)
 
 
 def _note(value: str | None) -> str | None:
-    return value
+    return clean_optional_text(value, field="note", max_length=NOTE_MAX, multiline=True)
 
 
 def _reference_near(lam: float, received_at: datetime, reference_at: datetime) -> None:
@@ -541,9 +550,9 @@ def correct(db: Database, actor: Actor, container_id: int, *, event_id: int, rea
     container it filled, in this transaction, unless that container has records of its own
     (Conflict naming it); see the module's docstring for the other rules."""
     actor.require(Permission.LEDGER_CORRECT)
-    reason = (reason or "").strip()
-    if not reason:
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
         raise InvalidInput("a correction must say why", field="reason")
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX, multiline=True)
     activity = _positive(activity_bq, "activity_bq", allow_zero=True)
     volume = _positive(volume_ml, "volume_ml", allow_zero=True)
     reference_at = None if reference_at is None else aware_utc(reference_at, "reference_at")

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from isoflow.domain.licence import PossessionLimit, overlaps
 from isoflow.domain.roles import Actor, Permission
+from isoflow.domain.text import REASON_MAX, REFERENCE_MAX, clean_text
 from isoflow.errors import Conflict, InvalidInput, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit
@@ -62,7 +63,8 @@ def add_limit(db: Database, actor: Actor, *, site_id: int, nuclide: str | None,
     valid_to = None if valid_to is None else aware_utc(valid_to, "valid_to")
     if valid_to is not None and valid_to <= start:
         raise InvalidInput("valid_to must be after valid_from", field="valid_to")
-    reference = (reference or "").strip()[:100]
+    reference = clean_text(reference or "", field="reference", max_length=REFERENCE_MAX,
+                           required=False)
     with db.write() as s:
         site = visible_site(s, actor, site_id, lock=True)
         new = PossessionLimit(id=0, nuclide=canon, limit_bq=float(limit_bq), valid_from=start,
@@ -113,8 +115,9 @@ def end_limit(db: Database, actor: Actor, limit_id: int, *, valid_to: datetime,
     """End a limit's validity at ``valid_to`` (an amended or expired licence). A limit is never
     extended or deleted: add a new one."""
     actor.require(Permission.MANAGE_LICENCES)
-    if not (reason or "").strip():
+    if reason is None or (isinstance(reason, str) and not reason.strip()):
         raise InvalidInput("say why the limit ends", field="reason")
+    reason = clean_text(reason, field="reason", max_length=REASON_MAX, multiline=True)
     valid_to = aware_utc(valid_to, "valid_to")
     with db.write() as s:
         row = _visible(s, actor, limit_id, lock=True)
@@ -127,5 +130,5 @@ def end_limit(db: Database, actor: Actor, limit_id: int, *, valid_to: datetime,
         row.valid_to = valid_to
         audit.record(s, actor, org_id=row.org_id, entity_type="licence_limit", entity_id=row.id,
                      action="updated", old={"valid_to": old}, new={"valid_to": valid_to},
-                     reason=reason.strip())
+                     reason=reason)
         return _view(row)

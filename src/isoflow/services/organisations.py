@@ -16,8 +16,16 @@ from sqlalchemy.orm import Session
 
 from isoflow.domain.jurisdictions import JURISDICTION_CODES
 from isoflow.domain.roles import Actor, Permission, Role, parse_organisation_kind, parse_role
+from isoflow.domain.text import (
+    NAME_MAX,
+    REASON_MAX,
+    USERNAME_MAX,
+    clean_optional_text,
+    clean_text,
+    text_problem,
+)
 from isoflow.errors import Conflict, Forbidden, InvalidInput, NotFound
-from isoflow.physics.units import parse_timezone
+from isoflow.physics.times import parse_timezone
 from isoflow.services import audit
 from isoflow.services.auth import hash_password, revoke_all
 from isoflow.services.clock import now
@@ -75,15 +83,26 @@ def _user_view(u: User) -> UserView:
 
 
 def _name(value: str, field: str = "name") -> str:
-    text = (value or "").strip()
-    if not text:
-        raise InvalidInput(f"{field} may not be empty", field=field)
-    if len(text) > 200:
-        raise InvalidInput(f"{field} is longer than 200 characters", field=field)
-    return text
+    """A name by the one free-text rule (isoflow.domain.text): NFC, trimmed, no control
+    characters, 1-200 characters."""
+    return clean_text(value, field=field, max_length=NAME_MAX)
+
+
+def _reason(value: str | None) -> str | None:
+    return clean_optional_text(value, field="reason", max_length=REASON_MAX, multiline=True)
+
+
+def _username(value: str) -> str:
+    name, problem = text_problem(value, max_length=USERNAME_MAX, spaces=False)
+    if problem is not None:
+        raise InvalidInput(f"a username is 1-{USERNAME_MAX} characters without spaces: it "
+                           f"{problem}", field="username")
+    return name
 
 
 def _timezone(value: str) -> str:
+    """An IANA time zone name (isoflow.physics.times: host aliases such as localtime,
+    posixrules, Factory, posix/... and right/... are refused)."""
     parse_timezone(value, field="timezone")
     return value
 
@@ -182,7 +201,7 @@ def find_organisation(db: Database, actor: Actor, name: str) -> OrganisationView
 def rename_organisation(db: Database, actor: Actor, org_id: int, *, name: str,
                         reason: str | None = None) -> OrganisationView:
     actor.require(Permission.MANAGE_ORGANISATION)
-    name = _name(name)
+    name, reason = _name(name), _reason(reason)
     with db.write() as s:
         org = visible_org(s, actor, org_id, lock=True)
         old = org.name
@@ -239,6 +258,7 @@ def update_site(db: Database, actor: Actor, site_id: int, *, name: str | None = 
                 measurement_tolerance: float | None = None,
                 reason: str | None = None) -> SiteView:
     actor.require(Permission.MANAGE_ORGANISATION)
+    reason = _reason(reason)
     changes: dict[str, object] = {
         k: v for k, v in (("name", None if name is None else _name(name)),
                           ("timezone", None if timezone is None else _timezone(timezone)),
@@ -278,9 +298,7 @@ def create_user(db: Database, actor: Actor, *, username: str, password: str, rol
     administrator. A password set by someone else must be changed at first sign-in."""
     actor.require(Permission.MANAGE_ORGANISATION)
     r = parse_role(role)
-    username = (username or "").strip()
-    if not username or len(username) > 100 or any(c.isspace() for c in username):
-        raise InvalidInput("a username is 1-100 characters without spaces", field="username")
+    username = _username(username)
     if org_id is None and actor.org_id is None:
         if r is not Role.ADMIN:
             raise InvalidInput("a user without an organisation is a platform administrator; "
@@ -340,6 +358,7 @@ def update_user(db: Database, actor: Actor, user_id: int, *, role: str | None = 
     change at next sign-in, unless ``must_change_password`` is False: the demo world's
     accounts). Users are deactivated, never deleted (their records stay)."""
     actor.require(Permission.MANAGE_ORGANISATION)
+    reason = _reason(reason)
     changes: dict[str, object] = {}
     if role is not None:
         changes["role"] = parse_role(role).value

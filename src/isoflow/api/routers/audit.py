@@ -9,15 +9,13 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from isoflow.api.deps import DB, CurrentActor
-from isoflow.api.fields import MAX_ID, ErrorOut, Id, Note, Out, Password, Schema
+from isoflow.api.fields import MAX_ID, Id, Note, Out, Password, Schema, error_responses
 from isoflow.errors import InvalidInput
 from isoflow.services import audit, signatures
 from isoflow.services.audit import AuditEntryView
 from isoflow.services.signatures import MEANINGS, SIGNABLE, SignatureView
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
-router = APIRouter(tags=["audit"], responses=ERRORS)
+router = APIRouter(tags=["audit"], responses=error_responses(401, 403, 404, 409, 422))
 
 
 class AuditEntryOut(Out):

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from isoflow.api.deps import DB, SignedIn, Token
-from isoflow.api.fields import ErrorOut, Out, Password, Schema, Username
+from isoflow.api.fields import ErrorOut, NewPassword, Out, Password, Schema, Username
 from isoflow.services import auth
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -28,7 +28,7 @@ class TokenOut(Out):
 
 class PasswordChange(Schema):
     current_password: Password
-    new_password: Password
+    new_password: NewPassword
 
 
 class MeOut(Out):

@@ -7,15 +7,18 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, JsonValue, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
     AtQuery,
-    ErrorOut,
+    Flag,
     Id,
+    Label,
+    MeasuredBq,
+    MeasuredMl,
     Note,
     NuclideName,
     OptionalIdQuery,
@@ -24,6 +27,7 @@ from isoflow.api.fields import (
     Schema,
     UtcDatetime,
     VolumeMl,
+    error_responses,
     path_id,
 )
 from isoflow.domain.ledger import CONTAINER_KINDS
@@ -33,9 +37,8 @@ from isoflow.services import ledger, organisations
 from isoflow.services.ledger_records import ContainerView, EventView
 from isoflow.store.db import Database
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
-router = APIRouter(prefix="/containers", tags=["ledger"], responses=ERRORS)
+router = APIRouter(prefix="/containers", tags=["ledger"],
+                   responses=error_responses(401, 403, 404, 409, 422))
 ContainerId = Annotated[int, path_id("container id")]
 Kind = Literal[CONTAINER_KINDS]  # type: ignore[valid-type]
 
@@ -48,7 +51,7 @@ class ReceiptIn(Schema):
     volume_ml: VolumeMl | None = None
     site_id: Id | None = Field(None, description="default: your organisation's only site")
     received_at: UtcDatetime | None = Field(None, description="default now")
-    label: Annotated[str, Field(max_length=200)] = ""
+    label: Label = ""
     note: Note | None = None
 
 
@@ -99,10 +102,20 @@ class EventOut(Out):
 
 class Into(Schema):
     kind: Kind
-    label: Annotated[str, Field(max_length=200)] = ""
+    label: Label = ""
+
+
+def _given(*choices: tuple[str, str]) -> list[JsonValue]:
+    """``anyOf`` branches of a body schema: this field is given and not null (one of these)."""
+    return [{"required": [name], "properties": {name: {"type": kind}}} for name, kind in choices]
 
 
 class WithdrawalIn(Schema):
+    """Give ``activity_bq`` or ``volume_ml`` (or both)."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [{"anyOf": _given(
+        ("activity_bq", "number"), ("volume_ml", "number"))}]})
+
     activity_bq: ActivityBq | None = None
     volume_ml: VolumeMl | None = None
     at: UtcDatetime | None = Field(None, description="default now")
@@ -118,7 +131,7 @@ class WithdrawalIn(Schema):
 
 
 class MeasurementIn(Schema):
-    activity_bq: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)]
+    activity_bq: MeasuredBq
     at: UtcDatetime | None = None
     note: Note | None = None
 
@@ -129,13 +142,21 @@ class DisposalIn(Schema):
 
 
 class CorrectionIn(Schema):
+    """New values for the event (any of ``activity_bq``, ``volume_ml``, ``reference_at``,
+    ``at``) or ``void: true``."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [{"anyOf": [
+        {"required": ["void"], "properties": {"void": {"const": True}}},
+        *_given(("activity_bq", "number"), ("volume_ml", "number"), ("reference_at", "string"),
+                ("at", "string"))]}]})
+
     event_id: Id
     reason: Reason
-    activity_bq: Annotated[float, Field(ge=0, le=1e30, allow_inf_nan=False)] | None = None
-    volume_ml: Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)] | None = None
+    activity_bq: MeasuredBq | None = None
+    volume_ml: MeasuredMl | None = None
     reference_at: UtcDatetime | None = None
     at: UtcDatetime | None = None
-    void: bool = False
+    void: Flag = False
 
 
 def _default_site(db: Database, actor: Actor, site_id: int | None) -> int:
@@ -153,7 +174,9 @@ def _default_site(db: Database, actor: Actor, site_id: int | None) -> int:
 # response in the pool, a second hand-off per request.
 @router.post("", response_model=ContainerOut, status_code=201)
 async def receive(body: ReceiptIn, actor: CurrentActor, db: DB) -> ContainerView:
-    """Receive a container; refused (409, with the numbers) beyond the licence limits."""
+    """Receive a container; refused (409, with the numbers) beyond the licence limits.
+    422 besides the schema's rules: an unknown nuclide; no ``site_id`` while the organisation
+    has several sites; a ``reference_at`` too many half-lives from the receipt."""
 
     def use_case() -> ContainerView:
         return ledger.receive(db, actor, site_id=_default_site(db, actor, body.site_id),
@@ -193,7 +216,8 @@ def list_events(container_id: ContainerId, actor: CurrentActor, db: DB) -> list[
 @router.post("/{container_id}/withdrawals", response_model=EventOut, status_code=201)
 async def withdraw(container_id: ContainerId, body: WithdrawalIn, actor: CurrentActor,
                    db: DB) -> EventView:
-    """Withdraw activity or volume; 409 with the available amount if it would overdraw."""
+    """Withdraw activity or volume; 409 with the available amount if it would overdraw.
+    422 (field ``at``) before the container's receipt."""
     return await run_in_threadpool(
         ledger.withdraw, db, actor, container_id, at=body.at, activity_bq=body.activity_bq,
         volume_ml=body.volume_ml, note=body.note,
@@ -215,6 +239,7 @@ async def measure(container_id: ContainerId, body: MeasurementIn, actor: Current
 @router.post("/{container_id}/disposal", response_model=EventOut, status_code=201)
 async def dispose(container_id: ContainerId, body: DisposalIn, actor: CurrentActor,
                   db: DB) -> EventView:
+    """Dispose of the container. 422 (field ``at``) before the container's receipt."""
     return await run_in_threadpool(ledger.dispose, db, actor, container_id, at=body.at,
                                    note=body.note)
 

@@ -3,29 +3,41 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from isoflow.api.fields import Flag, Schema, Timezone, UtcDatetime, error_responses, integer
+from isoflow.domain.jurisdictions import JURISDICTION_CODES
 from isoflow.physics.generators import curve_document
 from isoflow.planning.requests import plan_documents
 
-router = APIRouter(prefix="/generators", tags=["generators"])
+router = APIRouter(prefix="/generators", tags=["generators"],
+                   responses=error_responses(409, 422))
+
+#: a short text with a unit or a name ("10 GBq", "30 min", "Mo-99/Tc-99m")
+Word = Annotated[str, Field(strict=True, min_length=1, max_length=100)]
+Jurisdiction = Literal[JURISDICTION_CODES]  # type: ignore[valid-type]
+MAX_TIMES = 1000
 
 
-class CurveIn(BaseModel):
-    pair: str = Field("Mo-99/Tc-99m", description="parent/daughter")
-    parent_activity: str = Field(..., description='Parent activity at the reference, "10 GBq".',
-                                 examples=["10 GBq"])
-    reference: str = Field(..., description="Calibration time, ISO 8601 with an offset.",
-                           examples=["2026-03-02T12:00+01:00"])
-    elute_at: list[str] = Field(default_factory=list, description="Elution times, ISO 8601.")
-    efficiency: float = Field(0.9, description="Elution efficiency (0, 1].")
-    to: str = Field(..., description="End of the curve, ISO 8601.",
-                    examples=["2026-03-05T12:00+01:00"])
-    step: str = Field("30 min", description='Grid step, e.g. "30 min".')
-    type: str | None = Field(None, description="Catalogue type whose defaults apply.")
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+class CurveIn(Schema):
+    pair: Word = Field("Mo-99/Tc-99m", description="parent/daughter")
+    parent_activity: Word = Field(..., description='Parent activity at the reference, "10 GBq".',
+                                  examples=["10 GBq"])
+    reference: UtcDatetime = Field(..., description="Calibration time.")
+    elute_at: list[UtcDatetime] = Field(default_factory=list, description="Elution times.",
+                                        max_length=MAX_TIMES)
+    efficiency: float = Field(0.9, strict=True, gt=0, le=1, allow_inf_nan=False,
+                              description="Elution efficiency (0, 1].")
+    to: UtcDatetime = Field(..., description="End of the curve.")
+    step: Word = Field("30 min", description='Grid step, e.g. "30 min".')
+    type: Word | None = Field(None, description="Catalogue type whose defaults apply.")
 
 
 class PointOut(BaseModel):
@@ -55,32 +67,37 @@ class CurveOut(BaseModel):
     elutions: list[ElutionOut]
 
 
-class BreakthroughIn(BaseModel):
-    daughter: str = "Tc-99m"
-    measured: dict[str, str | float] = Field(
-        ..., description='Impurity per daughter at elution, e.g. {"Mo-99": "0.05 kBq/MBq"}.')
-    eluted_at: str
-    administration_at: str
-    jurisdiction: str = Field("EU", description="NRC, EU or RU.")
+class BreakthroughIn(Schema):
+    daughter: Word = "Tc-99m"
+    measured: dict[Word, Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)] | Word
+                   ] = Field(..., description='Impurity per daughter at elution, e.g. '
+                             '{"Mo-99": "0.05 kBq/MBq"}; a JSON number is a ratio.',
+                             max_length=20)
+    eluted_at: UtcDatetime
+    administration_at: UtcDatetime
+    jurisdiction: Jurisdiction = Field("EU", description="NRC, EU or RU.")
 
 
-class PlanIn(BaseModel):
-    demand_csv: str = Field(..., description="Demand CSV text: id,needed_at,activity,"
+class PlanIn(Schema):
+    demand_csv: str = Field(..., strict=True, max_length=1_000_000,
+                            description="Demand CSV text: id,needed_at,activity,"
                             "max_eluate_age,carrier_sensitive,label.")
-    type: str = "Poltechnet"
-    sizes: list[str] = Field(default_factory=list, description='"20 GBq=1100" (activity=price)')
-    deliveries: list[str] = Field(..., description="Delivery times, ISO 8601.")
-    max_per_delivery: int = 2
-    working_hours: str = "07:00-17:00"
-    timezone: str = "UTC"
-    working_days: str = "Mon-Fri"
-    min_interval: str = "3 h"
-    slot: str = "30 min"
-    jurisdiction: str = "EU"
-    time_limit_s: float = Field(10.0, gt=0, le=120)
-    baseline: bool = True
-    now: str | None = Field(None, description="Reference 'now' (default: the server clock); "
-                            "demand before it is refused.")
+    type: Word = "Poltechnet"
+    sizes: list[Word] = Field(default_factory=list, max_length=100,
+                              description='"20 GBq=1100" (activity=price)')
+    deliveries: list[UtcDatetime] = Field(..., description="Delivery times.",
+                                          max_length=MAX_TIMES)
+    max_per_delivery: integer(1, 1000) = 2  # type: ignore[valid-type]
+    working_hours: Word = "07:00-17:00"
+    timezone: Timezone = "UTC"
+    working_days: Word = "Mon-Fri"
+    min_interval: Word = "3 h"
+    slot: Word = "30 min"
+    jurisdiction: Jurisdiction = "EU"
+    time_limit_s: float = Field(10.0, strict=True, gt=0, le=120, allow_inf_nan=False)
+    baseline: Flag = True
+    now: UtcDatetime | None = Field(None, description="Reference 'now' (default: the server "
+                                    "clock); demand before it is refused.")
 
 
 @router.get("/types")
@@ -94,8 +111,9 @@ def types() -> list[dict[str, Any]]:
 @router.post("/curve", response_model=CurveOut)
 def curve(body: CurveIn) -> dict[str, Any]:
     """Parent and daughter on the column over time; yield and Tc-99m share of each elution."""
-    return curve_document(body.pair, body.parent_activity, body.reference, body.elute_at,
-                          body.efficiency, body.to, body.step, body.type)
+    return curve_document(body.pair, body.parent_activity, _iso(body.reference),
+                          [_iso(t) for t in body.elute_at], body.efficiency, _iso(body.to),
+                          body.step, body.type)
 
 
 @router.post("/breakthrough")
@@ -126,10 +144,11 @@ def breakthrough(body: BreakthroughIn) -> dict[str, Any]:
 def plan(body: PlanIn) -> dict[str, Any]:
     """Generators to order, elution times and the elution serving each demand item; the
     habit baseline alongside. Infeasible items are listed with the reason."""
-    from isoflow.physics.units import parse_datetime
+    from isoflow.physics.times import parse_datetime
 
     now = datetime.now(UTC) if body.now is None else parse_datetime(body.now, field="now")
-    return plan_documents(body.demand_csv, body.type, body.sizes, body.deliveries,
+    return plan_documents(body.demand_csv, body.type, body.sizes,
+                          [_iso(t) for t in body.deliveries],
                           body.max_per_delivery, body.working_hours, body.timezone,
                           body.working_days, body.min_interval, body.slot, body.jurisdiction,
                           body.time_limit_s, now, body.baseline)

@@ -11,22 +11,22 @@ from pydantic import Field
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
-    ErrorOut,
     Id,
     NuclideName,
     OptionalIdQuery,
     Out,
     Reason,
+    Reference,
     Schema,
     UtcDatetime,
+    error_responses,
     path_id,
 )
 from isoflow.services import licences
 from isoflow.services.licences import LicenceLimitView
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
-router = APIRouter(prefix="/licences", tags=["licences"], responses=ERRORS)
+router = APIRouter(prefix="/licences", tags=["licences"],
+                   responses=error_responses(401, 403, 404, 409, 422))
 LicenceId = Annotated[int, path_id("licence limit id")]
 
 
@@ -37,7 +37,7 @@ class LicenceIn(Schema):
     limit_bq: ActivityBq
     valid_from: UtcDatetime | None = Field(None, description="default now")
     valid_to: UtcDatetime | None = None
-    reference: Annotated[str, Field(max_length=100)] = Field("", description="licence number")
+    reference: Reference = Field("", description="licence number")
 
 
 class LicenceOut(Out):
@@ -65,7 +65,9 @@ def list_licences(actor: CurrentActor, db: DB,
 
 @router.post("", response_model=LicenceOut, status_code=201)
 def add_licence(body: LicenceIn, actor: CurrentActor, db: DB) -> LicenceLimitView:
-    """A possession limit [Bq] of a site's licence for a nuclide (or the total)."""
+    """A possession limit [Bq] of a site's licence for a nuclide (or the total). 422 besides
+    the schema's rules: an unknown nuclide, or ``valid_to`` not after ``valid_from``; 409 if a
+    limit for the same nuclide overlaps it."""
     return licences.add_limit(db, actor, site_id=body.site_id, nuclide=body.nuclide,
                               limit_bq=body.limit_bq, valid_from=body.valid_from,
                               valid_to=body.valid_to, reference=body.reference)
@@ -79,5 +81,6 @@ def get_licence(licence_id: LicenceId, actor: CurrentActor, db: DB) -> LicenceLi
 @router.patch("/{licence_id}", response_model=LicenceOut)
 def end_licence(licence_id: LicenceId, body: LicenceEnd, actor: CurrentActor,
                 db: DB) -> LicenceLimitView:
-    """End the limit's validity (amended or expired licence); never extended or deleted."""
+    """End the limit's validity (amended or expired licence); never extended or deleted.
+    422 if ``valid_to`` is not after the limit's ``valid_from``; 409 if it would extend it."""
     return licences.end_limit(db, actor, licence_id, valid_to=body.valid_to, reason=body.reason)

@@ -11,15 +11,17 @@ from pydantic import Field
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     AtQuery,
-    ErrorOut,
+    Flag,
     Id,
     Name,
+    NewPassword,
     OptionalIdQuery,
     Out,
-    Password,
     Reason,
     Schema,
+    Timezone,
     Username,
+    error_responses,
     path_id,
 )
 from isoflow.domain.jurisdictions import JURISDICTION_CODES
@@ -27,11 +29,8 @@ from isoflow.domain.roles import ROLE_CODES
 from isoflow.services import ledger, organisations
 from isoflow.services.organisations import OrganisationView, SiteView, UserView
 
-ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorOut} for code in (401, 403, 404, 409, 422)}
-router = APIRouter(tags=["organisations"], responses=ERRORS)
+router = APIRouter(tags=["organisations"], responses=error_responses(401, 403, 404, 409, 422))
 
-Timezone = Annotated[str, Field(min_length=1, max_length=64, examples=["Asia/Bishkek"])]
 Jurisdiction = Literal[JURISDICTION_CODES]  # type: ignore[valid-type]
 RoleName = Literal[ROLE_CODES]  # type: ignore[valid-type]
 OrgId = Annotated[int, path_id("organisation id")]
@@ -105,7 +104,7 @@ class HoldingsOut(Out):
 
 class UserIn(Schema):
     username: Username
-    password: Password = Field(description="a one-time password the user must change")
+    password: NewPassword = Field(description="a one-time password the user must change")
     role: RoleName
     full_name: Name | None = None
     org_id: Id | None = Field(None, description="platform administrators only")
@@ -124,9 +123,9 @@ class UserOut(Out):
 
 class UserPatch(Schema):
     role: RoleName | None = None
-    active: bool | None = None
+    active: Flag | None = None
     full_name: Name | None = None
-    password: Password | None = Field(None, description="reset: a one-time password")
+    password: NewPassword | None = Field(None, description="reset: a one-time password")
     reason: Reason | None = None
 
 

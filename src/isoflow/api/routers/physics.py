@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field, model_validator
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from isoflow.api.fields import Schema, UtcDatetime, error_responses
 from isoflow.errors import InvalidInput, NotFound
 from isoflow.physics import Inventory, get_nuclide
-from isoflow.physics.units import parse_datetime, parse_duration
+from isoflow.physics.times import parse_datetime
+from isoflow.physics.units import parse_duration
 
-router = APIRouter(tags=["physics"])
+router = APIRouter(tags=["physics"], responses=error_responses(422))
 MAX_TIMES = 10_000
+MAX_NUCLIDES = 1000
+#: an amount as a JSON number (never true/false or a numeric string), finite
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+#: a quantity or a duration as text, with its unit ("10 GBq", "6 h")
+QuantityText = Annotated[str, Field(strict=True, min_length=1, max_length=100)]
 
 
 class ProgenyOut(BaseModel):
@@ -33,8 +41,10 @@ class NuclideOut(BaseModel):
     atomic_mass_g_per_mol: float
 
 
-@router.get("/nuclides/{name}", response_model=NuclideOut)
-def nuclide(name: str) -> NuclideOut:
+@router.get("/nuclides/{name}", response_model=NuclideOut, responses=error_responses(404))
+def nuclide(name: Annotated[str, Path(min_length=1, max_length=64,
+                                      description="Tc-99m, 99mTc or Technetium-99m")]
+            ) -> NuclideOut:
     """A nuclide by any usual spelling (Tc-99m, 99mTc, Technetium-99m)."""
     try:
         nuc = get_nuclide(name)
@@ -49,17 +59,28 @@ def nuclide(name: str) -> NuclideOut:
         atomic_mass_g_per_mol=nuc.atomic_mass_g_per_mol)
 
 
-class DecayIn(BaseModel):
-    inventory: dict[str, str | float] = Field(
-        description="Activities at the reference time by nuclide: Bq, or strings with a "
-        "unit ('10 GBq', '27 mCi').", examples=[{"Mo-99": "10 GBq"}])
-    times: list[str | float] | None = Field(
-        None, description="Elapsed times after the reference: seconds or durations "
-        "('6 h', 'PT6H').", examples=[["0 h", "6 h", "24 h"]])
-    reference_at: str | None = Field(
-        None, description="Reference time, ISO 8601 with zone (with `at`).")
-    at: list[str] | None = Field(
-        None, description="Times of interest, ISO 8601 with zone (with `reference_at`).")
+class DecayIn(Schema):
+    """Give ``times`` (durations after the reference), or ``reference_at`` with ``at``."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["times"], "properties": {"times": {"type": "array"},
+                                               "at": {"type": "null"}}},
+        {"required": ["reference_at", "at"],
+         "properties": {"times": {"type": "null"}, "reference_at": {"type": "string"},
+                        "at": {"type": "array"}}}]})
+
+    inventory: dict[Annotated[str, Field(min_length=1, max_length=64)], Number | QuantityText] = \
+        Field(description="Activities at the reference time by nuclide: Bq as a JSON number, "
+              "or text with a unit ('10 GBq', '27 mCi').", examples=[{"Mo-99": "10 GBq"}],
+              max_length=MAX_NUCLIDES, json_schema_extra={"minProperties": 1})
+    times: list[Number | QuantityText] | None = Field(
+        None, description="Elapsed times after the reference: seconds as JSON numbers, or "
+        "durations as text ('6 h', 'PT6H').", examples=[["0 h", "6 h", "24 h"]],
+        min_length=1, max_length=MAX_TIMES)
+    reference_at: UtcDatetime | None = Field(None, description="Reference time (with `at`).")
+    at: list[UtcDatetime] | None = Field(
+        None, description="Times of interest (with `reference_at`), none before it.",
+        min_length=1, max_length=MAX_TIMES)
 
     @model_validator(mode="after")
     def _one_way_of_giving_times(self) -> DecayIn:
@@ -82,7 +103,8 @@ class DecayOut(BaseModel):
 
 @router.post("/decay", response_model=DecayOut)
 def decay(body: DecayIn) -> DecayOut:
-    """Activities of every chain nuclide at the requested times."""
+    """Activities of every chain nuclide at the requested times. 422 besides the schema's
+    rules: an unknown nuclide or unit, or a time before the reference."""
     inv = Inventory.from_activities(body.inventory)
     at_utc = None
     if body.times is not None:
