@@ -33,7 +33,7 @@ class LicenceLimitView:
     created_at: datetime
 
 
-def _view(x: LicenceLimit) -> LicenceLimitView:
+def limit_view(x: LicenceLimit) -> LicenceLimitView:
     return LicenceLimitView(id=x.id, org_id=x.org_id, site_id=x.site_id, reference=x.reference,
                             nuclide=x.nuclide, limit_bq=x.limit_bq, valid_from=x.valid_from,
                             valid_to=x.valid_to, created_at=x.created_at)
@@ -82,7 +82,7 @@ def add_limit(db: Database, actor: Actor, *, site_id: int, nuclide: str | None,
                      entity_id=row.id, action="created",
                      new={"site_id": site.id, "nuclide": canon, "limit_bq": row.limit_bq,
                           "valid_from": start, "valid_to": valid_to, "reference": reference})
-        return _view(row)
+        return limit_view(row)
 
 
 def _visible(s: Session, actor: Actor, limit_id: int, *, lock: bool = False) -> LicenceLimit:
@@ -101,13 +101,13 @@ def list_limits(db: Database, actor: Actor, *, site_id: int | None = None
     with db.read() as s:
         if site_id is not None:
             q = q.where(LicenceLimit.site_id == visible_site(s, actor, site_id).id)
-        return [_view(x) for x in s.scalars(q)]
+        return [limit_view(x) for x in s.scalars(q)]
 
 
 def get_limit(db: Database, actor: Actor, limit_id: int) -> LicenceLimitView:
     actor.require(Permission.READ)
     with db.read() as s:
-        return _view(_visible(s, actor, limit_id))
+        return limit_view(_visible(s, actor, limit_id))
 
 
 def end_limit(db: Database, actor: Actor, limit_id: int, *, valid_to: datetime,
@@ -131,4 +131,4 @@ def end_limit(db: Database, actor: Actor, limit_id: int, *, valid_to: datetime,
         audit.record(s, actor, org_id=row.org_id, entity_type="licence_limit", entity_id=row.id,
                      action="updated", old={"valid_to": old}, new={"valid_to": valid_to},
                      reason=reason)
-        return _view(row)
+        return limit_view(row)

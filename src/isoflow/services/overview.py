@@ -82,7 +82,7 @@ def overview(db: Database, actor: Actor, at: datetime | None = None, *,
                 if not as_domain(x).in_force(t):
                     continue
                 amount = sum(held.values()) if x.nuclide is None else held.get(x.nuclide, 0.0)
-                u = LimitUsage(limit=licences._view(x), site_name=site.name,
+                u = LimitUsage(limit=licences.limit_view(x), site_name=site.name,
                                timezone=site.timezone, held_bq=amount)
                 usage.append(u)
                 if x.valid_to is not None and x.valid_to <= horizon:
