@@ -172,6 +172,20 @@ def create_app(*, container_read_shortcut: bool = True) -> FastAPI:
 
     app.include_router(generators.router, prefix="/api/v1")
 
+    # the hospital department (issue #10)
+    from isoflow.api.routers import (
+        catalogue,
+        dispensing,
+        hotlab,
+        plans,
+        quality,
+        records,
+        schedule,
+    )
+
+    for module in (catalogue, schedule, hotlab, dispensing, quality, records, plans):
+        app.include_router(module.router, prefix="/api/v1")
+
     from isoflow.web import generator_pages, pages
 
     pages.mount(app)

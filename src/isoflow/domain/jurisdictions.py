@@ -52,6 +52,15 @@ class TimedRule:
 
 
 @dataclass(frozen=True)
+class SourcedLimit:
+    """A limit in the unit its field names, with its source."""
+
+    value: float
+    source: str
+    verified: bool = True
+
+
+@dataclass(frozen=True)
 class JurisdictionProfile:
     code: str
     name: str
@@ -62,6 +71,26 @@ class JurisdictionProfile:
     #: within this time before the elution used, and the eluate may be at most this old
     carrier_sensitive_previous_elution: TimedRule | None = None
     carrier_sensitive_max_eluate_age: TimedRule | None = None
+
+    # -- the department's day (issue #10) --
+    #: an administered activity more than this fraction off the prescription (or outside its
+    #: range) is recorded only with a reason and flagged for the RSO (10 CFR 35.63(d))
+    administration_tolerance: float = 0.20
+    #: measured / predicted elution yield accepted without a flag
+    elution_yield_band: tuple[float, float] = (0.90, 1.10)
+    #: aluminium (Al3+) in Tc-99m eluate [µg/mL]
+    aluminium_limit_ug_per_ml: SourcedLimit | None = None
+    #: dose-calibrator QC: intervals [s], action level (fraction), and whether a failed or
+    #: overdue test blocks dispensing ("block") or only warns ("warn")
+    qc_constancy_interval_s: float = 24 * 3600.0
+    qc_linearity_interval_s: float = 92 * 86400.0
+    qc_accuracy_interval_s: float = 366 * 86400.0
+    qc_tolerance: float = 0.10
+    qc_failed: str = "block"
+    qc_overdue: str = "warn"
+    #: decay-in-storage: longest half-life allowed, and half-lives to hold before the survey
+    dis_max_half_life_s: float = 120 * 86400.0
+    dis_half_lives: float = 10.0
 
     def limits_for(self, daughter: str) -> tuple[BreakthroughLimit, ...]:
         """The breakthrough limits that apply to an eluate of ``daughter``."""
@@ -79,6 +108,8 @@ _RB82_NRC_FOR_OTHERS = ("10 CFR 35.204(a) value applied (Ph. Eur. Rb-82 limit no
                         "here)")
 _TC_EXPIRY_US = "TechneLite label: eluate expires 12 h after elution"
 _TC_EXPIRY_EU = "Poltechnet SmPC: eluate expires 12 h after elution"
+_AL_USP = "USP / TechneLite label: Al <= 10 µg/mL in the eluate"
+_AL_PH_EUR = "Ph. Eur. monograph 0124: Al < 5 µg/mL (chrome azurol S spot test)"
 _HMPAO_24H = "Ceretec (exametazime) label: generator eluted within the previous 24 h"
 _HMPAO_2H = "Ceretec (exametazime) label: eluate no older than 2 h"
 
@@ -109,6 +140,8 @@ PROFILES: dict[str, JurisdictionProfile] = {
         eluate_expiry={"Tc-99m": TimedRule(12 * 3600.0, _TC_EXPIRY_US)},
         carrier_sensitive_previous_elution=_previous_elution(),
         carrier_sensitive_max_eluate_age=_eluate_age(),
+        aluminium_limit_ug_per_ml=SourcedLimit(10.0, _AL_USP),
+        qc_overdue="block",
     ),
     "EU": JurisdictionProfile(
         "EU", "European Union — Ph. Eur., EU GMP",
@@ -120,6 +153,7 @@ PROFILES: dict[str, JurisdictionProfile] = {
         eluate_expiry={"Tc-99m": TimedRule(12 * 3600.0, _TC_EXPIRY_EU)},
         carrier_sensitive_previous_elution=_previous_elution(),
         carrier_sensitive_max_eluate_age=_eluate_age(),
+        aluminium_limit_ug_per_ml=SourcedLimit(5.0, _AL_PH_EUR),
     ),
     "RU": JurisdictionProfile(
         "RU", "Russian Federation",
@@ -133,6 +167,7 @@ PROFILES: dict[str, JurisdictionProfile] = {
         eluate_expiry={"Tc-99m": TimedRule(12 * 3600.0, _TC_EXPIRY_EU + _RU_NOTE, False)},
         carrier_sensitive_previous_elution=_previous_elution(),
         carrier_sensitive_max_eluate_age=_eluate_age(),
+        aluminium_limit_ug_per_ml=SourcedLimit(5.0, _AL_PH_EUR + _RU_NOTE, False),
     ),
 }
 

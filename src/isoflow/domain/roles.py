@@ -36,19 +36,37 @@ class Permission(StrEnum):
     LEDGER_CORRECT = "ledger_correct"
     READ_AUDIT = "read_audit"
     SIGN = "sign"
+    # the department's day (issue #10)
+    MANAGE_CATALOGUE = "manage_catalogue"  # procedures, kits, cameras, calibrators
+    SCHEDULE = "schedule"  # patients, appointments
+    PRESCRIBE = "prescribe"
+    ELUTE = "elute"  # generator receipt and elution
+    PREPARE = "prepare"  # kit preparation and its RCP test
+    RELEASE = "release"  # release of a kit for use (signed)
+    DISPENSE = "dispense"  # dose drawing and assay
+    ADMINISTER = "administer"
+    QUALITY = "quality"  # dose-calibrator QC, decay-in-storage waste, review of flags
 
 
 _HANDLERS = frozenset({Permission.READ, Permission.LEDGER_WRITE, Permission.SIGN})
 
+#: Physicians prescribe; technologists elute, draw and administer; radiopharmacists elute,
+#: prepare, release and draw; the radiation-safety officer owns QC, waste and the journals.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RSO: frozenset({Permission.READ, Permission.MANAGE_LICENCES, Permission.LEDGER_WRITE,
-                         Permission.LEDGER_CORRECT, Permission.READ_AUDIT, Permission.SIGN}),
-    Role.RADIOPHARMACIST: _HANDLERS | {Permission.LEDGER_CORRECT},
-    Role.TECHNOLOGIST: _HANDLERS,
+                         Permission.LEDGER_CORRECT, Permission.READ_AUDIT, Permission.SIGN,
+                         Permission.MANAGE_CATALOGUE, Permission.QUALITY, Permission.ELUTE}),
+    Role.RADIOPHARMACIST: _HANDLERS | {Permission.LEDGER_CORRECT, Permission.MANAGE_CATALOGUE,
+                                       Permission.SCHEDULE, Permission.ELUTE,
+                                       Permission.PREPARE, Permission.RELEASE,
+                                       Permission.DISPENSE},
+    Role.TECHNOLOGIST: _HANDLERS | {Permission.SCHEDULE, Permission.ELUTE, Permission.DISPENSE,
+                                    Permission.ADMINISTER},
     Role.SUPPLIER_LOGISTICS: _HANDLERS,
     Role.SUPPLIER_SALES: frozenset({Permission.READ}),
-    Role.PHYSICIAN: frozenset({Permission.READ, Permission.SIGN}),
+    Role.PHYSICIAN: frozenset({Permission.READ, Permission.SIGN, Permission.SCHEDULE,
+                               Permission.PRESCRIBE, Permission.ADMINISTER}),
     Role.VIEWER: frozenset({Permission.READ}),
 }
 

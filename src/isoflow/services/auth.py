@@ -514,6 +514,8 @@ class SessionUser:
     full_name: str
     locale: str | None
     org_name: str | None
+    #: "hospital" | "supplier" (None for the platform administrator)
+    org_kind: str | None = None
 
 
 def open_session(db: Database, username: str, password: str, *,
@@ -533,7 +535,8 @@ _SESSION_USER = (select(ApiToken.id.label("token_id"), ApiToken.revoked_at,
                         ApiToken.expires_at, ApiToken.created_at, ApiToken.last_used_at,
                         User.id, User.username, User.role, User.org_id, User.active,
                         User.must_change_password, User.full_name, User.locale,
-                        Organisation.name.label("org_name"))
+                        Organisation.name.label("org_name"),
+                        Organisation.kind.label("org_kind"))
                  .join(User, User.id == ApiToken.user_id)
                  .outerjoin(Organisation, Organisation.id == User.org_id)
                  .where(ApiToken.token_sha256 == bindparam("digest"),
@@ -568,7 +571,8 @@ def session_of(db: Database, token: str) -> SessionUser:
     return SessionUser(actor=Actor(username=row.username, role=Role(row.role),
                                    org_id=row.org_id, user_id=row.id),
                        password_change_required=row.must_change_password,
-                       full_name=row.full_name, locale=row.locale, org_name=row.org_name)
+                       full_name=row.full_name, locale=row.locale, org_name=row.org_name,
+                       org_kind=row.org_kind)
 
 
 def close_session(db: Database, token: str) -> None:

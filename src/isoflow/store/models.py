@@ -236,3 +236,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# the department's tables register on the same metadata
+from isoflow.store import department_models as department_models  # noqa: E402

@@ -77,3 +77,4 @@ def mount(app: FastAPI) -> None:
         app.include_router(module.router)
     app.include_router(importlib.import_module("isoflow.web.ledger_pages").router)
     app.include_router(importlib.import_module("isoflow.web.admin_pages").router)
+    importlib.import_module("isoflow.web.department").mount(app)

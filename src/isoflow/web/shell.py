@@ -100,7 +100,10 @@ class Page:
         _ = i18n.gettext
         items = []
         if self.user is not None and not self.user.password_change_required:
-            items += [("/dashboard", _("Dashboard")), ("/containers", _("Ledger"))]
+            items += [("/dashboard", _("Dashboard"))]
+            if self.user.org_kind == "hospital" or self.user.actor.is_platform_admin:
+                items.append(("/department", _("Department")))
+            items.append(("/containers", _("Ledger")))
             if self.can(Permission.READ_AUDIT):
                 items.append(("/audit", _("Audit trail")))
             if self.can(Permission.MANAGE_ORGANISATION) or self.can(Permission.MANAGE_LICENCES):
