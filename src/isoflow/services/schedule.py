@@ -675,3 +675,33 @@ def prescribe(db: Database, actor: Actor, appointment_id: int, *,
                      action="prescribed" if existing is None else "re-prescribed", old=old,
                      new={**_prescription_record(r), "previous_status": old_status})
         return _prescription_view(r)
+
+
+# ------------------------------------------------------------------ what a booking form offers
+def booking_choices(db: Database, actor: Actor, *, site_id: int | None = None
+                    ) -> tuple[list[ProcedureBrief], list[CameraBrief]]:
+    """The organisation's active procedures (by name) and active cameras (of the site if
+    given, by name) — what may be booked."""
+    actor.require(Permission.READ)
+    qp = select(Procedure).where(Procedure.active.is_(True)).order_by(Procedure.name)
+    qc = select(Camera).where(Camera.active.is_(True)).order_by(Camera.name)
+    if actor.org_id is not None:
+        qp = qp.where(Procedure.org_id == actor.org_id)
+        qc = qc.where(Camera.org_id == actor.org_id)
+    with db.read() as s:
+        if site_id is not None:
+            qc = qc.where(Camera.site_id == visible_site(s, actor, site_id).id)
+        return ([_procedure_brief(p) for p in s.scalars(qp)],
+                [_camera_brief(c) for c in s.scalars(qc)])
+
+
+def patient_by_record(db: Database, actor: Actor, record_number: str) -> PatientView | None:
+    """The patient of the actor's organisation with this record number, if any."""
+    actor.require(Permission.READ)
+    record = _record_number(record_number)
+    q = select(Patient).where(Patient.record_number == record)
+    if actor.org_id is not None:
+        q = q.where(Patient.org_id == actor.org_id)
+    with db.read() as s:
+        p = s.scalars(q.limit(1)).first()
+        return None if p is None else _patient_view(p)
