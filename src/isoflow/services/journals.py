@@ -94,6 +94,7 @@ class AdministrationRow:
     zone: str
     site_id: int
     administration_id: int
+    org_id: int
     patient_id: int
     record_number: str
     patient_name: str
@@ -370,7 +371,8 @@ def administrations(db: Database, actor: Actor, *, site_id: int | None = None,
                 earlier[key] = min(at, earlier.get(key, at))
     return [AdministrationRow(
         at=a.administered_at, zone=scope.zone(ap.site_id), site_id=ap.site_id,
-        administration_id=a.id, patient_id=p.id, record_number=p.record_number,
+        administration_id=a.id, org_id=a.org_id, patient_id=p.id,
+        record_number=p.record_number,
         patient_name=_name(p), age_years=_age(p.birth_date, a.administered_at,
                                               scope.zone(ap.site_id)),
         accession_number=ap.accession_number, radiopharmaceutical=proc.radiopharmaceutical,
