@@ -1,5 +1,6 @@
-"""/calibrators/{id}/checks and /calibrators/{id}/status: dose-calibrator QC (issue #10). The
-catalogue owns /calibrators and /calibrators/{id} themselves; these are the sub-paths."""
+"""/calibrators/{id}/checks and /calibrators/{id}/status: dose-calibrator QC, and /waste:
+decay-in-storage (issue #10). The catalogue owns /calibrators and /calibrators/{id}
+themselves; these are the sub-paths."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
     AtQuery,
+    Id,
+    Label,
+    MeasuredBq,
     Note,
     NuclideName,
+    OptionalIdQuery,
     Out,
     Schema,
     UtcDatetime,
@@ -22,12 +27,13 @@ from isoflow.api.fields import (
     path_id,
 )
 from isoflow.domain.calibrator_qc import SourceReading
-from isoflow.services import quality
+from isoflow.services import quality, waste
 from isoflow.services.quality import CalibratorStatusView, CheckView
+from isoflow.services.waste import WasteView
 
-router = APIRouter(prefix="/calibrators", tags=["quality"],
-                   responses=error_responses(401, 403, 404, 422))
+router = APIRouter(tags=["quality"], responses=error_responses(401, 403, 404, 409, 422))
 CalibratorId = Annotated[int, path_id("dose calibrator id")]
+WasteId = Annotated[int, path_id("waste container id")]
 
 
 class SourceIn(Schema):
@@ -101,7 +107,7 @@ class StatusOut(Out):
     warnings: list[str]
 
 
-@router.get("/{calibrator_id}/checks", response_model=list[CheckOut])
+@router.get("/calibrators/{calibrator_id}/checks", response_model=list[CheckOut])
 def list_checks(calibrator_id: CalibratorId, actor: CurrentActor, db: DB,
                 kind: Annotated[Literal["constancy", "linearity", "accuracy", "geometry"]
                                 | None, Query()] = None,
@@ -109,7 +115,7 @@ def list_checks(calibrator_id: CalibratorId, actor: CurrentActor, db: DB,
     return quality.list_checks(db, actor, calibrator_id, kind=kind, since=since)
 
 
-@router.post("/{calibrator_id}/checks", response_model=CheckOut, status_code=201)
+@router.post("/calibrators/{calibrator_id}/checks", response_model=CheckOut, status_code=201)
 def record_check(calibrator_id: CalibratorId, body: CheckIn, actor: CurrentActor,
                  db: DB) -> CheckView:
     """A QC test, by ``kind``: constancy (a check source), accuracy (certified sources; the
@@ -131,8 +137,116 @@ def record_check(calibrator_id: CalibratorId, body: CheckIn, actor: CurrentActor
                                     nuclide=body.nuclide, note=body.note)
 
 
-@router.get("/{calibrator_id}/status", response_model=StatusOut)
+@router.get("/calibrators/{calibrator_id}/status", response_model=StatusOut)
 def calibrator_status(calibrator_id: CalibratorId, actor: CurrentActor, db: DB,
                       at: AtQuery = None) -> CalibratorStatusView:
     """The latest test of each kind, due dates, and what blocks or warns for dispensing."""
     return quality.calibrator_status(db, actor, calibrator_id, at)
+
+
+# ------------------------------------------------------------------ decay-in-storage
+class WasteIn(Schema):
+    site_id: Id
+    label: Label
+    opened_at: UtcDatetime | None = Field(None, description="default now")
+    note: Note | None = None
+
+
+class WasteItemIn(Schema):
+    nuclide: NuclideName | None = Field(None, description="the source container's if given")
+    activity_bq: ActivityBq | None = Field(
+        None, description="with a source container: its remaining activity (±1 %)")
+    reference_at: UtcDatetime | None = Field(None, description="default now")
+    source_container_id: Id | None = Field(
+        None, description="a ledger container: disposed of in the ledger into this waste")
+    description: Label | None = None
+
+
+class SealIn(Schema):
+    sealed_at: UtcDatetime | None = Field(None, description="default now")
+
+
+class ReleaseIn(Schema):
+    surveyed_at: UtcDatetime
+    background_usv_h: MeasuredBq = Field(description="background dose rate [µSv/h]")
+    surface_usv_h: MeasuredBq = Field(description="unshielded surface dose rate [µSv/h]")
+    instrument: Label
+
+
+class WasteItemOut(Out):
+    id: int
+    nuclide: str
+    activity_bq: float
+    reference_at: datetime
+    activity_now_bq: float
+    source_container_id: int | None
+    description: str | None
+    added_at: datetime
+    added_by: str
+
+
+class WasteOut(Out):
+    id: int
+    org_id: int
+    site_id: int
+    timezone: str
+    label: str
+    status: str
+    opened_at: datetime
+    sealed_at: datetime | None
+    release_at: datetime | None
+    activity_now_bq: float
+    items: list[WasteItemOut]
+    background_usv_h: float | None
+    surface_usv_h: float | None
+    instrument: str | None
+    surveyed_at: datetime | None
+    surveyed_by: str | None
+    disposed_at: datetime | None
+    created_by: str
+    note: str | None
+
+
+@router.get("/waste", response_model=list[WasteOut])
+def list_waste(actor: CurrentActor, db: DB, site_id: OptionalIdQuery = None,
+               status: Annotated[Literal["open", "sealed", "released"] | None,
+                                 Query()] = None) -> list[WasteView]:
+    return waste.list_waste(db, actor, site_id=site_id, status=status)
+
+
+@router.post("/waste", response_model=WasteOut, status_code=201)
+def open_waste(body: WasteIn, actor: CurrentActor, db: DB) -> WasteView:
+    return waste.open_waste(db, actor, site_id=body.site_id, label=body.label,
+                            opened_at=body.opened_at, note=body.note)
+
+
+@router.get("/waste/{waste_id}", response_model=WasteOut)
+def get_waste(waste_id: WasteId, actor: CurrentActor, db: DB,
+              at: AtQuery = None) -> WasteView:
+    return waste.get_waste(db, actor, waste_id, at)
+
+
+@router.post("/waste/{waste_id}/items", response_model=WasteOut, status_code=201)
+def add_waste(waste_id: WasteId, body: WasteItemIn, actor: CurrentActor,
+              db: DB) -> WasteView:
+    """Waste into an open container; 422 for a nuclide above 120 days' half-life (10 CFR
+    35.92); 409 if the container is sealed."""
+    return waste.add_waste(db, actor, waste_id, nuclide=body.nuclide,
+                           activity_bq=body.activity_bq, reference_at=body.reference_at,
+                           source_container_id=body.source_container_id,
+                           description=body.description)
+
+
+@router.post("/waste/{waste_id}/seal", response_model=WasteOut)
+def seal_waste(waste_id: WasteId, body: SealIn, actor: CurrentActor, db: DB) -> WasteView:
+    return waste.seal_waste(db, actor, waste_id, sealed_at=body.sealed_at)
+
+
+@router.post("/waste/{waste_id}/release", response_model=WasteOut)
+def release_waste(waste_id: WasteId, body: ReleaseIn, actor: CurrentActor,
+                  db: DB) -> WasteView:
+    """The release survey: 409 before the release date, 422 if the surface reading is above
+    1.1 × background."""
+    return waste.release_waste(db, actor, waste_id, surveyed_at=body.surveyed_at,
+                               background_usv_h=body.background_usv_h,
+                               surface_usv_h=body.surface_usv_h, instrument=body.instrument)
