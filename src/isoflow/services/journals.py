@@ -136,7 +136,8 @@ class BreakthroughRow:
     generator_serial: str | None
     eluate_bq: float
     mo99_bq: float
-    ratio_kbq_per_mbq: float
+    #: None when the eluate's activity is not positive (no ratio to state)
+    ratio_kbq_per_mbq: float | None
     passed: bool | None
     measured_by: str
 
@@ -431,7 +432,7 @@ def breakthrough_records(db: Database, actor: Actor, *, site_id: int | None = No
         at=e.eluted_at, zone=scope.zone(site), site_id=site, elution_id=e.id,
         generator_serial=serial, eluate_bq=e.measured_bq, mo99_bq=float(e.mo99_bq or 0.0),
         ratio_kbq_per_mbq=(float(e.mo99_bq or 0.0) / 1e3) / (e.measured_bq / 1e6)
-        if e.measured_bq > 0 else float("inf"),
+        if e.measured_bq > 0 else None,
         passed=e.breakthrough_passed, measured_by=e.performed_by)
         for e, site, serial in found]
 

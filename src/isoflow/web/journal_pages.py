@@ -101,8 +101,8 @@ def _rows(page: Page, name: str) -> tuple[journals.Journal, dict[str, Any], list
     c = _choice(page)
     rows: list[Any] = []
     if c["site"] is not None and c["since"] is not None:
-        rows = j.read(page.db, page.actor, site_id=c["site"].id, since=c["since"],
-                      until=c["until"])
+        rows = list(j.read(page.db, page.actor, site_id=c["site"].id, since=c["since"],
+                           until=c["until"]))
     return j, c, rows
 
 
