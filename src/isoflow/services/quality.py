@@ -277,3 +277,16 @@ def record_linearity(db: Database, actor: Actor, calibrator_id: int, *,
                                               strict=True)]}
     return _store(db, actor, calibrator_id, kind="linearity", performed_at=t,
                   nuclide=nuclide, result=result, data=data, note=note)
+
+
+def list_statuses(db: Database, actor: Actor, at: datetime | None = None
+                  ) -> list[CalibratorStatusView]:
+    """The status of every active calibrator the actor sees (for the QC page)."""
+    actor.require(Permission.READ)
+    q = select(DoseCalibrator.id).where(DoseCalibrator.active.is_(True)) \
+        .order_by(DoseCalibrator.id)
+    if actor.org_id is not None:
+        q = q.where(DoseCalibrator.org_id == actor.org_id)
+    with db.read() as s:
+        ids = list(s.scalars(q))
+    return [calibrator_status(db, actor, i, at) for i in ids]

@@ -1,8 +1,102 @@
-"""Placeholder registered by the department hub; its section's pages come with its slice of
-issue #10."""
+"""/department/qc (dose-calibrator QC: status per calibrator, latest tests, the constancy
+form) and /department/waste (decay-in-storage containers). Pages call the services
+(isoflow.services.quality, isoflow.services.waste) only; times in the site's zone."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+
+from isoflow.domain.roles import Permission
+from isoflow.errors import InvalidInput, IsoflowError
+from isoflow.physics.units import parse_activity, parse_datetime
+from isoflow.services import quality, waste
+from isoflow.web import i18n
+from isoflow.web.pages import N_
+from isoflow.web.shell import Form, Page, SignedInPage, form_text
 
 router = APIRouter(include_in_schema=False)
+
+STATE_NAMES = {
+    "ok": N_("OK"), "due": N_("Due"), "overdue": N_("Overdue"), "failed": N_("Failed"),
+    "missing": N_("Never done"), "blocked": N_("Blocks dispensing"),
+}
+KIND_NAMES = {"constancy": N_("Constancy"), "linearity": N_("Linearity"),
+              "accuracy": N_("Accuracy"), "geometry": N_("Geometry")}
+WASTE_STATUS = {"open": N_("Open"), "sealed": N_("Sealed"), "released": N_("Released")}
+CONSTANCY_FIELDS = ("performed_at", "nuclide", "reference_bq", "reference_at", "measured_bq",
+                    "note")
+
+
+def _name(table: dict[str, str], key: str) -> str:
+    return i18n.gettext(table.get(key, key))
+
+
+def _qc_context(page: Page, values: dict[str, str] | None = None, form_for: int | None = None,
+                error: str | None = None, error_field: str | None = None) -> dict[str, object]:
+    return {"calibrators": quality.list_statuses(page.db, page.actor),
+            "state_name": lambda k: _name(STATE_NAMES, k),
+            "kind_name": lambda k: _name(KIND_NAMES, k),
+            "may_record": page.can(Permission.QUALITY), "values": values or {},
+            "form_for": form_for, "error": error, "error_field": error_field,
+            "done": page.request.query_params.get("done")}
+
+
+@router.get("/department/qc", response_class=HTMLResponse)
+def qc_page(page: SignedInPage) -> HTMLResponse:
+    return page.render("department/quality/qc.html", _qc_context(page))
+
+
+def _time(text: str, zone: str, field: str) -> datetime:
+    """A time typed with an offset or a zone, or without either: in the site's zone."""
+    text = text.strip()
+    try:
+        return parse_datetime(text, field=field)
+    except InvalidInput as exc:
+        try:
+            naive = datetime.fromisoformat(text)
+        except ValueError:
+            raise InvalidInput(exc.message, field=field) from None
+        if naive.tzinfo is not None:
+            raise
+        return parse_datetime(naive.replace(tzinfo=ZoneInfo(zone)), field=field)
+
+
+@router.post("/department/qc/{calibrator_id}/constancy", response_class=HTMLResponse)
+def record_constancy(calibrator_id: int, page: SignedInPage, form: Form) -> Response:
+    if not page.can(Permission.QUALITY):
+        return page.render("error.html", {"title": page._("Not allowed"),
+                                          "message": page._("Your role may not record "
+                                                            "calibrator tests.")},
+                           status=403)
+    values = {k: form_text(form, k) for k in CONSTANCY_FIELDS}
+    try:
+        status = quality.calibrator_status(page.db, page.actor, calibrator_id)
+        zone = status.timezone
+        quality.record_constancy(
+            page.db, page.actor, calibrator_id,
+            performed_at=_time(values["performed_at"], zone, "performed_at"),
+            nuclide=values["nuclide"].strip(),
+            reference_bq=_activity(values["reference_bq"], "reference_bq"),
+            reference_at=_time(values["reference_at"], zone, "reference_at"),
+            measured_bq=_activity(values["measured_bq"], "measured_bq"),
+            note=values["note"] or None)
+    except IsoflowError as exc:
+        return page.render("department/quality/qc.html",
+                           _qc_context(page, values, calibrator_id, exc.message, exc.field),
+                           status=exc.http_status)
+    return page.redirect("/department/qc?done=recorded")
+
+
+def _activity(text: str, field: str) -> float:
+    return parse_activity(text, field=field)
+
+
+@router.get("/department/waste", response_class=HTMLResponse)
+def waste_page(page: SignedInPage) -> HTMLResponse:
+    return page.render("department/quality/waste.html", {
+        "containers": waste.list_waste(page.db, page.actor),
+        "status_name": lambda k: _name(WASTE_STATUS, k)})

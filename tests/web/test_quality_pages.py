@@ -1,0 +1,60 @@
+"""/department/qc and /department/waste through the TestClient."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from isoflow.services import quality, waste
+from tests.department_world import PASSWORD, make_department
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _sign_in(app, username: str) -> tuple[TestClient, str]:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    token = CSRF.search(client.get("/login").text)
+    assert token is not None
+    r = client.post("/login", data={"username": username, "password": PASSWORD,
+                                    "csrf_token": token.group(1)}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/department/qc")
+    assert page.status_code == 200
+    token = CSRF.search(page.text)
+    assert token is not None
+    return client, token.group(1)
+
+
+def test_qc_page_records_constancy(db, app) -> None:  # type: ignore[no-untyped-def]
+    dep = make_department(db, jurisdiction="NRC")
+    client, csrf = _sign_in(app, dep.usernames["rso"])
+    page = client.get("/department/qc")
+    assert "Hot lab calibrator" in page.text and 'data-state="blocked"' in page.text
+    at = (datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    form = {"csrf_token": csrf, "performed_at": at, "nuclide": "Cs-137",
+            "reference_bq": "200 µCi", "reference_at": at, "measured_bq": "250 µCi",
+            "note": ""}
+    r = client.post(f"/department/qc/{dep.calibrator_id}/constancy", data=form,
+                    follow_redirects=False)
+    assert r.status_code == 303
+    checks = quality.list_checks(db, dep.actors["rso"], dep.calibrator_id)
+    assert len(checks) == 1 and not checks[0].passed  # +25 %
+    bad = client.post(f"/department/qc/{dep.calibrator_id}/constancy",
+                      data={**form, "measured_bq": "lots"}, follow_redirects=False)
+    assert bad.status_code == 422 and 'role="alert"' in bad.text
+    assert len(quality.list_checks(db, dep.actors["rso"], dep.calibrator_id)) == 1
+
+
+def test_technologist_sees_no_form_and_waste_page(db, app) -> None:  # type: ignore[no-untyped-def]
+    dep = make_department(db)
+    w = waste.open_waste(db, dep.actors["rso"], site_id=dep.site_id, label="Bin Z")
+    client, csrf = _sign_in(app, dep.usernames["technologist"])
+    assert "/constancy" not in client.get("/department/qc").text
+    r = client.post(f"/department/qc/{dep.calibrator_id}/constancy",
+                    data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 403
+    page = client.get("/department/waste")
+    assert page.status_code == 200 and "Bin Z" in page.text
+    assert w.id and "Bin Z" in page.text
