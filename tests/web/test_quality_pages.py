@@ -58,3 +58,17 @@ def test_technologist_sees_no_form_and_waste_page(db, app) -> None:  # type: ign
     page = client.get("/department/waste")
     assert page.status_code == 200 and "Bin Z" in page.text
     assert w.id and "Bin Z" in page.text
+
+
+def test_calibrator_history_page(db, app) -> None:  # type: ignore[no-untyped-def]
+    dep = make_department(db)
+    other = make_department(db, "Other Hospital", ae_titles=("OTHER1",))
+    at = datetime.now(UTC) - timedelta(minutes=5)
+    quality.record_constancy(db, dep.actors["rso"], dep.calibrator_id, performed_at=at,
+                             nuclide="Co-57", reference_bq=2e8, reference_at=at,
+                             measured_bq=2.1e8)
+    client, _ = _sign_in(app, dep.usernames["viewer"])
+    page = client.get(f"/department/qc/{dep.calibrator_id}")
+    assert page.status_code == 200 and "Co-57" in page.text
+    assert '"y":[5.0]' in page.text and '"tolerance":10.0' in page.text
+    assert client.get(f"/department/qc/{other.calibrator_id}").status_code == 404

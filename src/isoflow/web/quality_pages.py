@@ -4,6 +4,7 @@ form) and /department/waste (decay-in-storage containers). Pages call the servic
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -16,7 +17,7 @@ from isoflow.physics.units import parse_activity, parse_datetime
 from isoflow.services import quality, waste
 from isoflow.web import i18n
 from isoflow.web.pages import N_
-from isoflow.web.shell import Form, Page, SignedInPage, form_text
+from isoflow.web.shell import Form, Page, PageNotFound, SignedInPage, form_text
 
 router = APIRouter(include_in_schema=False)
 
@@ -100,3 +101,29 @@ def waste_page(page: SignedInPage) -> HTMLResponse:
     return page.render("department/quality/waste.html", {
         "containers": waste.list_waste(page.db, page.actor),
         "status_name": lambda k: _name(WASTE_STATUS, k)})
+
+
+def _chart(checks: list[quality.CheckView], zone: str, tolerance: float) -> dict[str, object]:
+    """Constancy deviation [%] over time (site zone) and the ± action level."""
+    tz = ZoneInfo(zone)
+    const = sorted((c for c in checks if c.kind == "constancy" and c.deviation is not None),
+                   key=lambda c: c.performed_at)
+    return {"x": [c.performed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") for c in const],
+            "y": [round((c.deviation or 0.0) * 100, 3) for c in const],
+            "tolerance": tolerance * 100,
+            "x_title": i18n.gettext("Time (%(zone)s)", zone=zone),
+            "y_title": i18n.gettext("Constancy deviation (%)")}
+
+
+@router.get("/department/qc/{calibrator_id}", response_class=HTMLResponse)
+def calibrator_page(calibrator_id: int, page: SignedInPage) -> HTMLResponse:
+    try:
+        status = quality.calibrator_status(page.db, page.actor, calibrator_id)
+        checks = quality.list_checks(page.db, page.actor, calibrator_id)
+    except IsoflowError:
+        raise PageNotFound() from None
+    return page.render("department/quality/calibrator.html", {
+        "c": status, "checks": checks, "kind_name": lambda k: _name(KIND_NAMES, k),
+        "state_name": lambda k: _name(STATE_NAMES, k),
+        "chart_json": json.dumps(_chart(checks, status.timezone, status.tolerance),
+                                 separators=(",", ":"), ensure_ascii=False)})
