@@ -72,3 +72,28 @@ def test_calibrator_history_page(db, app) -> None:  # type: ignore[no-untyped-de
     assert page.status_code == 200 and "Co-57" in page.text
     assert '"y":[5.0]' in page.text and '"tolerance":10.0' in page.text
     assert client.get(f"/department/qc/{other.calibrator_id}").status_code == 404
+
+
+def test_waste_forms(db, app) -> None:  # type: ignore[no-untyped-def]
+    dep = make_department(db)
+    client, csrf = _sign_in(app, dep.usernames["rso"])
+    r = client.post("/department/waste/open", data={"csrf_token": csrf,
+                                                    "site_id": str(dep.site_id),
+                                                    "label": "Bin Q"}, follow_redirects=False)
+    assert r.status_code == 303
+    (w,) = waste.list_waste(db, dep.actors["rso"])
+    cs = client.post("/department/waste/add", data={
+        "csrf_token": csrf, "waste_id": str(w.id), "nuclide": "Cs-137", "activity": "1 MBq"})
+    assert cs.status_code == 422 and "Cs-137" in cs.text
+    ok = client.post("/department/waste/add", data={
+        "csrf_token": csrf, "waste_id": str(w.id), "nuclide": "Tc-99m", "activity": "1 MBq"},
+        follow_redirects=False)
+    assert ok.status_code == 303
+    assert client.post("/department/waste/seal", data={"csrf_token": csrf,
+                                                       "waste_id": str(w.id)},
+                       follow_redirects=False).status_code == 303
+    early = client.post("/department/waste/release", data={
+        "csrf_token": csrf, "waste_id": str(w.id), "background_usv_h": "0.1",
+        "surface_usv_h": "0.1", "instrument": "Ludlum"})
+    assert early.status_code == 409
+    assert waste.get_waste(db, dep.actors["rso"], w.id).status == "sealed"

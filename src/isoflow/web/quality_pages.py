@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from isoflow.domain.roles import Permission
 from isoflow.errors import InvalidInput, IsoflowError
 from isoflow.physics.units import parse_activity, parse_datetime
-from isoflow.services import quality, waste
+from isoflow.services import organisations, quality, waste
+from isoflow.services.clock import now
 from isoflow.web import i18n
 from isoflow.web.pages import N_
 from isoflow.web.shell import Form, Page, PageNotFound, SignedInPage, form_text
@@ -96,11 +97,77 @@ def _activity(text: str, field: str) -> float:
     return parse_activity(text, field=field)
 
 
+def _waste_context(page: Page, error: str | None = None,
+                   values: dict[str, str] | None = None) -> dict[str, object]:
+    return {"containers": waste.list_waste(page.db, page.actor),
+            "sites": [] if page.actor.org_id is None else
+            organisations.list_sites(page.db, page.actor, org_id=page.actor.org_id),
+            "status_name": lambda k: _name(WASTE_STATUS, k),
+            "may_write": page.can(Permission.QUALITY), "error": error, "values": values or {},
+            "done": page.request.query_params.get("done")}
+
+
 @router.get("/department/waste", response_class=HTMLResponse)
 def waste_page(page: SignedInPage) -> HTMLResponse:
-    return page.render("department/quality/waste.html", {
-        "containers": waste.list_waste(page.db, page.actor),
-        "status_name": lambda k: _name(WASTE_STATUS, k)})
+    return page.render("department/quality/waste.html", _waste_context(page))
+
+
+WASTE_FIELDS = ("site_id", "label", "waste_id", "nuclide", "activity", "reference_at",
+                "source_container_id", "at", "background_usv_h", "surface_usv_h",
+                "instrument")
+
+
+def _int(text: str, field: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(i18n.gettext("Give a whole number."), field=field) from None
+
+
+def _float(text: str, field: str) -> float:
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise InvalidInput(i18n.gettext("Give a number."), field=field) from None
+
+
+@router.post("/department/waste/{action}", response_class=HTMLResponse)
+def waste_action(action: str, page: SignedInPage, form: Form) -> Response:
+    """open, add, seal or release, each a small form on the waste page."""
+    if action not in ("open", "add", "seal", "release"):
+        raise PageNotFound()
+    if not page.can(Permission.QUALITY):
+        return page.render("error.html", {"title": page._("Not allowed"),
+                                          "message": page._("Your role may not manage "
+                                                            "waste.")}, status=403)
+    v = {k: form_text(form, k).strip() for k in WASTE_FIELDS}
+    try:
+        if action == "open":
+            site_id = _int(v["site_id"], "site_id")
+            waste.open_waste(page.db, page.actor, site_id=site_id, label=v["label"])
+        else:
+            wid = _int(v["waste_id"], "waste_id")
+            zone = waste.get_waste(page.db, page.actor, wid).timezone
+            at = _time(v["at"], zone, "at") if v["at"] else None
+            if action == "add":
+                src = v["source_container_id"]
+                waste.add_waste(
+                    page.db, page.actor, wid, nuclide=v["nuclide"] or None,
+                    activity_bq=parse_activity(v["activity"]) if v["activity"] else None,
+                    reference_at=at, source_container_id=_int(src, "source_container_id")
+                    if src else None)
+            elif action == "seal":
+                waste.seal_waste(page.db, page.actor, wid, sealed_at=at)
+            else:
+                waste.release_waste(
+                    page.db, page.actor, wid, surveyed_at=at or now(),
+                    background_usv_h=_float(v["background_usv_h"], "background_usv_h"),
+                    surface_usv_h=_float(v["surface_usv_h"], "surface_usv_h"),
+                    instrument=v["instrument"])
+    except IsoflowError as exc:
+        return page.render("department/quality/waste.html",
+                           _waste_context(page, exc.message, v), status=exc.http_status)
+    return page.redirect(f"/department/waste?done={action}")
 
 
 def _chart(checks: list[quality.CheckView], zone: str, tolerance: float) -> dict[str, object]:
