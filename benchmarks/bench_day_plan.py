@@ -87,7 +87,8 @@ def main() -> None:
             s.add(a)
             s.flush()
             if i % 5:
-                s.add(Prescription(org_id=dep.org_id, appointment_id=a.id, activity_bq=400e6, basis="adult", prescribed_by="bench",
+                s.add(Prescription(org_id=dep.org_id, appointment_id=a.id, activity_bq=400e6,
+                                   basis="adult", prescribed_by="bench",
                                    prescriber_name="Dr Bench", prescribed_at=now))
     viewer = dep.actors["viewer"]
     times = []
