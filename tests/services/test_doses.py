@@ -229,3 +229,19 @@ def test_lists(db, dep, ready) -> None:
     with pytest.raises(NotFound):
         doses.get_dose(db, other.actors["viewer"], d.id)
     assert doses.list_doses(db, other.actors["viewer"]) == []
+
+
+def test_discard_frees_the_appointment(db, dep, ready) -> None:
+    at, vial, appt = ready
+    tech = dep.actors["technologist"]
+    d = _draw(db, dep, appt, vial.vial_container_id, at + HOUR)
+    with pytest.raises(InvalidInput) as err:
+        doses.discard_dose(db, tech, d.id, at=at + HOUR, reason="  ")
+    assert err.value.field == "reason"
+    x = doses.discard_dose(db, tech, d.id, at=at + HOUR, reason="dropped")
+    assert x.status == "discarded"
+    assert ledger.get_container(db, tech, d.syringe_container_id, at=at + HOUR).disposed
+    with pytest.raises(Conflict):
+        doses.administer(db, tech, d.id, administered_at=at + 2 * HOUR)
+    again = _draw(db, dep, appt, vial.vial_container_id, at + HOUR)
+    assert again.status == "drawn"

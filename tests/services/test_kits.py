@@ -9,8 +9,14 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from isoflow.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound, \
-    Unauthenticated
+from isoflow.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LimitExceeded,
+    NotFound,
+    Unauthenticated,
+)
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import kits, ledger
 from isoflow.store.department_models import KitPreparation

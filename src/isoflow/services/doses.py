@@ -458,6 +458,38 @@ def administer(db: Database, actor: Actor, dose_id: int, *, administered_at: dat
     return view
 
 
+def discard_dose(db: Database, actor: Actor, dose_id: int, *, at: datetime,
+                 reason: str) -> DoseView:
+    """Discard a drawn dose that will not be given: the syringe is disposed of, the dose is
+    "discarded" and the appointment is "prescribed" again (a new dose may be drawn)."""
+    actor.require(Permission.DISPENSE)
+    actor.require(Permission.LEDGER_WRITE)
+    t = aware_utc(at, "at")
+    why = clean_text(reason, field="reason", max_length=REASON_MAX, multiline=True)
+    with db.write() as s:
+        d = _visible_dose(s, actor, dose_id, lock=True)
+        if d.status != "drawn":
+            raise Conflict(f"dose {d.id} is {d.status}", field="dose_id")
+        if t < d.drawn_at:
+            raise InvalidInput("at is before the dose was drawn", field="at")
+        a = s.get(Appointment, d.appointment_id, with_for_update=True)
+        assert a is not None
+        c = lock_for_append(s, actor, d.syringe_container_id)
+        events = ledger_of(db, s, c)
+        e = _append(s, actor, c, kind=EventKind.DISPOSAL, at=t, note=f"discarded: {why}")
+        ledger_rules.check_consistent(decay_constant(c.nuclide), [*events, domain_event(e)])
+        _audit_event(s, actor, c, e, "disposed")
+        old = _dose_record(d)
+        d.status = "discarded"
+        if a.status == "drawn":
+            a.status = "prescribed"
+        audit.record(s, actor, org_id=d.org_id, entity_type="dose", entity_id=d.id,
+                     action="discarded", old=old, new=_dose_record(d), reason=why)
+        view = _dose_view(s, d)
+    ledger_cache(db).appended(c.id, e.seq, domain_event(e))
+    return view
+
+
 def review_administration(db: Database, actor: Actor, administration_id: int, *,
                           note: str) -> AdministrationView:
     """The RSO marks a flagged administration reviewed, saying what was found."""
