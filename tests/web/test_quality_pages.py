@@ -97,3 +97,28 @@ def test_waste_forms(db, app) -> None:  # type: ignore[no-untyped-def]
         "surface_usv_h": "0.1", "instrument": "Ludlum"})
     assert early.status_code == 409
     assert waste.get_waste(db, dep.actors["rso"], w.id).status == "sealed"
+
+
+def test_linearity_and_accuracy_forms(db, app) -> None:  # type: ignore[no-untyped-def]
+    import math
+
+    dep = make_department(db)
+    client, csrf = _sign_in(app, dep.usernames["rso"])
+    lam = math.log(2) / 21654.0
+    start = datetime.now(UTC) - timedelta(hours=50)
+    lines = "\n".join(f"{(start + timedelta(hours=10 * i)).isoformat()}; "
+                      f"{3e10 * math.exp(-lam * 36000 * i):.6g}" for i in range(5))
+    url = f"/department/qc/{dep.calibrator_id}"
+    r = client.post(f"{url}/linearity", data={"csrf_token": csrf, "lines": lines},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    short = client.post(f"{url}/linearity", data={"csrf_token": csrf,
+                                                  "lines": lines.splitlines()[0]})
+    assert short.status_code == 422
+    at = (datetime.now(UTC) - timedelta(minutes=5)).isoformat()
+    r = client.post(f"{url}/accuracy", data={"csrf_token": csrf, "performed_at": at,
+                                             "lines": f"Co-57; 200 MBq; {at}; 260 MBq"},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    kinds = {c.kind: c for c in quality.list_checks(db, dep.actors["rso"], dep.calibrator_id)}
+    assert kinds["linearity"].passed and not kinds["accuracy"].passed

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
+from isoflow.domain import calibrator_qc as qc
 from isoflow.domain.roles import Permission
 from isoflow.errors import InvalidInput, IsoflowError
 from isoflow.physics.units import parse_activity, parse_datetime
@@ -105,6 +106,49 @@ def _waste_context(page: Page, error: str | None = None,
             "status_name": lambda k: _name(WASTE_STATUS, k),
             "may_write": page.can(Permission.QUALITY), "error": error, "values": values or {},
             "done": page.request.query_params.get("done")}
+
+
+@router.post("/department/qc/{calibrator_id}/{kind}", response_class=HTMLResponse)
+def record_series(calibrator_id: int, kind: str, page: SignedInPage, form: Form) -> Response:
+    """accuracy (one certified source per line: nuclide; certified activity; reference time;
+    reading) or linearity (one reading per line: time; activity)."""
+    if kind not in ("accuracy", "linearity"):
+        raise PageNotFound()
+    if not page.can(Permission.QUALITY):
+        return page.render("error.html", {"title": page._("Not allowed"),
+                                          "message": page._("Your role may not record "
+                                                            "calibrator tests.")},
+                           status=403)
+    text = form_text(form, "lines")
+    values = {"lines": text, "performed_at": form_text(form, "performed_at")}
+    try:
+        zone = quality.calibrator_status(page.db, page.actor, calibrator_id).timezone
+        rows = [[p.strip() for p in line.split(";")] for line in text.splitlines()
+                if line.strip()]
+        if kind == "linearity":
+            if any(len(r) != 2 for r in rows):
+                raise InvalidInput(i18n.gettext("Give one reading per line: time; activity."),
+                                   field="lines")
+            quality.record_linearity(page.db, page.actor, calibrator_id, readings=[
+                (_time(r[0], zone, "lines"), parse_activity(r[1], field="lines"))
+                for r in rows])
+        else:
+            if not rows or any(len(r) != 4 for r in rows):
+                raise InvalidInput(i18n.gettext(
+                    "Give one source per line: nuclide; certified activity; reference time; "
+                    "reading."), field="lines")
+            quality.record_accuracy(
+                page.db, page.actor, calibrator_id,
+                performed_at=_time(values["performed_at"], zone, "performed_at"),
+                sources=[qc.SourceReading(r[0], parse_activity(r[1], field="lines"),
+                                          _time(r[2], zone, "lines"),
+                                          parse_activity(r[3], field="lines"))
+                         for r in rows])
+    except IsoflowError as exc:
+        return page.render("department/quality/qc.html",
+                           _qc_context(page, values, calibrator_id, exc.message, exc.field),
+                           status=exc.http_status)
+    return page.redirect("/department/qc?done=recorded")
 
 
 @router.get("/department/waste", response_class=HTMLResponse)
