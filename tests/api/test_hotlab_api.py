@@ -67,7 +67,7 @@ def test_refusals(db, client) -> None:  # type: ignore[no-untyped-def]
     dep = make_department(db, jurisdiction="EU")
     h = token_for(client, dep.usernames["technologist"])
     for field, bad in (("surface_usv_h", -1.0), ("wipe_bq_per_100cm2", "NaN"),
-                       ("calibration_at", "2026-03-01T12:00:00")):
+                       ("calibration_at", "2026-03-01T12:00:00"), ("serial", "x" * 101)):
         r = client.post("/api/v1/generators/received", headers=h,
                         json=_body(dep, **{field: bad}))
         assert r.status_code == 422 and r.json()["field"] == field, r.text

@@ -52,6 +52,8 @@ from isoflow.store.models import Container, Site
 #: (radiopharmacy.md §4 item 7: elute within 24 h before a carrier-sensitive kit)
 CARRIER_WARNING_S = 24 * 3600.0
 CARRIER_SOURCE = "carrier Tc-99 builds up when the generator was not eluted in the last 24 h"
+#: the generator record's serial column
+SERIAL_MAX = 100
 NRC_FIRST_ELUATE = "10 CFR 35.204(b): the first eluate of each generator is tested for Mo-99"
 
 
@@ -304,7 +306,7 @@ def receive_generator(db: Database, actor: Actor, *, site_id: int, generator_typ
     and flagged ("survey_failed" in the audit trail), not refused."""
     actor.require(Permission.ELUTE)
     gt = catalogue.generator_type(generator_type)
-    serial = clean_text(serial, field="serial", max_length=100)
+    serial = clean_text(serial, field="serial", max_length=SERIAL_MAX)
     supplier = clean_optional_text(supplier, field="supplier", max_length=NAME_MAX)
     activity = _positive(activity_bq, "activity_bq")
     cal = aware_utc(calibration_at, "calibration_at")

@@ -25,6 +25,7 @@ from isoflow.api.fields import (
     Schema,
     UtcDatetime,
     VolumeMl,
+    _text,
     error_responses,
     path_id,
 )
@@ -39,6 +40,8 @@ Rate = Annotated[float, Field(strict=True, ge=0, le=1e12, allow_inf_nan=False,
                               description="a dose rate [µSv/h], a JSON number >= 0")]
 Wipe = Annotated[float, Field(strict=True, ge=0, le=1e15, allow_inf_nan=False,
                               description="removable contamination [Bq per 100 cm²] >= 0")]
+#: the generator record's serial column holds 100 characters
+Serial = _text(elutions.SERIAL_MAX, what="a serial number", examples=["GT-0421"])
 NonNegative = Annotated[float, Field(strict=True, ge=0, le=1e30, allow_inf_nan=False)]
 
 
@@ -47,7 +50,7 @@ class GeneratorIn(Schema):
     generator_type: Annotated[str, Field(strict=True, min_length=1, max_length=40,
                                          examples=["GT-4K"],
                                          description="a type of the generator catalogue")]
-    serial: Name
+    serial: Serial
     activity_bq: ActivityBq = Field(description="parent (Mo-99) activity at calibration [Bq]")
     calibration_at: UtcDatetime
     received_at: UtcDatetime | None = Field(None, description="default now")
