@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BeforeValidator, Field, StrictInt
 
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
@@ -25,7 +25,6 @@ from isoflow.api.fields import (
     Schema,
     VolumeMl,
     error_responses,
-    integer,
     path_id,
 )
 from isoflow.domain import department_catalogue as rules
@@ -45,8 +44,17 @@ Code = Annotated[str, Field(strict=True, min_length=1, max_length=rules.CODE_MAX
 Source = Annotated[str, Field(strict=True, max_length=rules.SOURCE_MAX,
                               description="where the values come from")]
 EanmClass = Literal["A", "B", "C"]
-DurationMin = integer(1, rules.MINUTES_MAX)
-UptakeMin = integer(0, rules.MINUTES_MAX)
+
+
+def _whole(value: object) -> object:
+    # a JSON integer is a number without a fraction: 5.0 is one, "5" and true are not
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+DurationMin = Annotated[StrictInt, Field(ge=1, le=rules.MINUTES_MAX), BeforeValidator(_whole)]
+UptakeMin = Annotated[StrictInt, Field(ge=0, le=rules.MINUTES_MAX), BeforeValidator(_whole)]
 Seconds = Annotated[float, Field(strict=True, gt=0, le=365 * 86400, allow_inf_nan=False,
                                  description="a duration [s], a JSON number")]
 Fraction = Annotated[float, Field(strict=True, gt=0, le=1, allow_inf_nan=False,
