@@ -384,3 +384,35 @@ def usable_vials(db: Database, actor: Actor, *, site_id: int,
     t = now() if at is None else aware_utc(at, "at")
     return [v for v in list_kit_preparations(db, actor, site_id=site_id, at=t)
             if v.status == "released" and not v.expired and v.activity_now_bq > 0]
+
+
+def kit_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
+    """(id, name) of the organisation's active kits."""
+    actor.require(Permission.READ)
+    q = select(Kit).where(Kit.active.is_(True)).order_by(Kit.name)
+    if actor.org_id is not None:
+        q = q.where(Kit.org_id == actor.org_id)
+    with db.read() as s:
+        return [(k.id, f"{k.name} ({k.code})") for k in s.scalars(q)]
+
+
+def eluate_choices(db: Database, actor: Actor, *, site_id: int,
+                   at: datetime | None = None) -> list[tuple[int, str, float]]:
+    """(container id, label, activity at ``at``) of the site's Tc-99m vials that are not kit
+    vials and still hold activity (the eluates), newest first."""
+    actor.require(Permission.READ)
+    t = now() if at is None else aware_utc(at, "at")
+    kit_vials = select(KitPreparation.vial_container_id)
+    with db.read() as s:
+        site = visible_site(s, actor, site_id)
+        rows = list(s.scalars(select(Container).where(
+            Container.site_id == site.id, Container.kind == "vial",
+            Container.nuclide == "Tc-99m", Container.received_at <= t,
+            Container.received_at >= t - timedelta(days=2), Container.id.not_in(kit_vials))
+            .order_by(Container.received_at.desc()).limit(50)))
+        out = []
+        for c in rows:
+            h = ledger_rules.holding_at(decay_constant(c.nuclide), ledger_of(db, s, c), t)
+            if h.activity_bq > 0 and not h.disposed:
+                out.append((c.id, c.label, h.activity_bq))
+        return out
