@@ -28,6 +28,7 @@ from isoflow.api.fields import (
     path_id,
 )
 from isoflow.domain import department_catalogue as rules
+from isoflow.domain.text import text_pattern
 from isoflow.services import catalogue
 from isoflow.services.catalogue import CalibratorView, CameraView, KitView, ProcedureView
 
@@ -41,7 +42,9 @@ Code = Annotated[str, Field(strict=True, min_length=1, max_length=rules.CODE_MAX
                             pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", examples=["RENAL_DMSA"],
                             description="letters, digits, '_', '-', '.'; unique in the "
                                         "organisation")]
+_LINE = text_pattern()
 Source = Annotated[str, Field(strict=True, max_length=rules.SOURCE_MAX,
+                              pattern=text_pattern(multiline=True, required=False),
                               description="where the values come from")]
 EanmClass = Literal["A", "B", "C"]
 
@@ -61,13 +64,19 @@ Fraction = Annotated[float, Field(strict=True, gt=0, le=1, allow_inf_nan=False,
                                   description="a fraction in (0, 1]: 0.95 = 95 %")]
 Particles = Annotated[float, Field(strict=True, gt=0, le=rules.PARTICLES_MAX,
                                    allow_inf_nan=False)]
+#: printable ASCII without the backslash, first and last not a space, 16 at most between
+#: optional leading and trailing spaces
+_AE = r"^ *[!-\[\]-~](?:[ -\[\]-~]{0,14}[!-\[\]-~])? *$"
 AeTitle = Annotated[str, Field(strict=True, min_length=1, max_length=64, examples=["SPECT1"],
+                               pattern=_AE,
                                description="DICOM AE title: 1-16 printable ASCII characters "
                                            "once leading and trailing spaces are removed, no "
                                            "backslash; unique across the platform")]
 Modality = Literal["NM", "PT"]
 ShortText = Annotated[str, Field(strict=True, min_length=1,
-                                 max_length=catalogue.CALIBRATOR_TEXT_MAX)]
+                                 max_length=catalogue.CALIBRATOR_TEXT_MAX, pattern=_LINE)]
+CameraName = Annotated[str, Field(strict=True, min_length=1,
+                                  max_length=catalogue.CAMERA_NAME_MAX, pattern=_LINE)]
 
 
 # ---- procedures -----------------------------------------------------------------------------
@@ -274,15 +283,13 @@ def update_kit(kit_id: KitId, body: KitPatch, actor: CurrentActor, db: DB) -> Ki
 
 class CameraIn(Schema):
     site_id: Id
-    name: Annotated[str, Field(strict=True, min_length=1,
-                               max_length=catalogue.CAMERA_NAME_MAX)]
+    name: CameraName
     ae_title: AeTitle
     modality: Modality = "NM"
 
 
 class CameraPatch(Schema):
-    name: Annotated[str, Field(strict=True, min_length=1,
-                               max_length=catalogue.CAMERA_NAME_MAX)] | None = None
+    name: CameraName | None = None
     ae_title: AeTitle | None = None
     modality: Modality | None = None
     active: Flag | None = None
