@@ -332,6 +332,28 @@ def test_findscu_worklist_query(world: World, tmp_path: Path) -> None:
     assert "reject" in (bad.stdout + bad.stderr).lower()
 
 
+def test_fast_responses_encode_exactly_as_pydicom(db: Any) -> None:
+    from pynetdicom.dsutils import encode
+
+    dep, _ = populate(db)
+    add_appointment(db, dep, accession="C1", family="Иванова", given="Мария", camera=0,
+                    procedure="MPI_REST", at=utc(2026, 12, 8, 9, 0), activity_mbq=300.5)
+    cam = mwl.calling_camera(db, "SPECT1")
+    wide = query(name="*", extra={"PatientBirthDate": "", "PatientSex": "",
+                                  "PatientWeight": ""})
+    wide.add_new(0x00091010, "LO", "")  # a private key: returned empty
+    for ds in (query(day="20261208", extra={"RadiopharmaceuticalInformationSequence": []}),
+               wide):
+        items = list(mwl.matching_items(db, cam, ds))
+        assert len(items) >= 4
+        for implicit in (True, False):
+            for item in items:
+                fast = encode(mwl.fast_response(ds, item, implicit), implicit, True)
+                assert fast == encode(mwl.response(ds, item), implicit, True)
+    (cyr,) = [i for i in items if i["AccessionNumber"] == "C1"]
+    assert str(mwl.fast_response(ds, cyr, False).PatientName) == "Иванова^Мария"
+
+
 # ---- pure matching ------------------------------------------------------------------------------
 
 
