@@ -226,6 +226,16 @@ def test_times_are_local_to_the_site_and_imaging_follows_uptake(world: World) ->
     assert rph2.RadionuclideTotalDose in (None, "")
 
 
+def test_the_day_is_the_imaging_day_not_the_injection_day(world: World, db: Any) -> None:
+    # injected 7 Dec 22:00 local, imaged 180 min later: 8 Dec 01:00
+    add_appointment(db, world.dep, accession="U1", family="Uptake", given="Uma", camera=0,
+                    procedure="BONE_BISPHOSPHONATE", at=utc(2026, 12, 7, 16, 0))
+    assert "U1" in accessions(c_find(world.port, query(day="20261208")))
+    assert "U1" not in accessions(c_find(world.port, query(day="20261207")))
+    assert accessions(c_find(world.port, query(day="20261208", time_="-0100"))) == \
+        ["A8", "U1"]
+
+
 def test_date_ranges(world: World) -> None:
     assert accessions(c_find(world.port, query(day="20261207-20261209"))) == \
         ["A1", "A2", "A3", "A4", "A8", "A9"]

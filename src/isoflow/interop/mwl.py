@@ -53,7 +53,7 @@ from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from isoflow.errors import InvalidInput
 from isoflow.store.department_models import Appointment, Camera, Patient, Prescription, Procedure
@@ -64,8 +64,6 @@ LOGGER = logging.getLogger("isoflow.mwl")
 MWL_FIND = "1.2.840.10008.5.1.4.31"
 #: namespace of the accession -> Study Instance UID derivation (fixed forever)
 ISOFLOW_MWL_NAMESPACE = uuid.UUID("6f1c3c52-2d8e-5a57-9a51-4d2b2f0e1a10")
-#: imaging may start this long after injection at most (the SQL window is widened by it)
-MAX_UPTAKE = timedelta(days=14)
 CHARSET = "ISO_IR 192"
 EXCLUDED = ("cancelled", "completed")
 WILDCARD_VRS = frozenset({"AE", "CS", "LO", "LT", "PN", "SH", "ST", "UC", "UT"})
@@ -90,12 +88,17 @@ class CallingCamera:
     org_id: int
     site_id: int
     zone: ZoneInfo
+    #: the longest uptake of the organisation's procedures [min]: an appointment injected
+    #: this long before a window's start may still image within it
+    max_uptake_min: int = 0
 
 
 # ---- the query layer ------------------------------------------------------------------------
 
 
-_CAMERA_Q = (select(Camera.id, Camera.org_id, Camera.site_id, Site.timezone)
+_MAX_UPTAKE = (select(func.max(Procedure.uptake_min))
+               .where(Procedure.org_id == Camera.org_id).scalar_subquery())
+_CAMERA_Q = (select(Camera.id, Camera.org_id, Camera.site_id, Site.timezone, _MAX_UPTAKE)
              .join(Site, Site.id == Camera.site_id)
              .where(Camera.active.is_(True)))
 
@@ -109,7 +112,7 @@ def calling_camera(db: Any, calling_ae: str) -> CallingCamera:
         row = c.execute(_CAMERA_Q.where(Camera.ae_title == ae)).first()
     if row is None:
         raise CallingAENotRecognised(ae)
-    return CallingCamera(row[0], row[1], row[2], ZoneInfo(row[3]))
+    return CallingCamera(row[0], row[1], row[2], ZoneInfo(row[3]), int(row[4] or 0))
 
 
 def study_uid(accession_number: str) -> str:
@@ -118,6 +121,7 @@ def study_uid(accession_number: str) -> str:
                                     "isoflow/accession/" + accession_number).int)
 
 
+@lru_cache(maxsize=64)
 def radionuclide_code(nuclide: str) -> tuple[str, str, str] | None:
     """(value, scheme, meaning) of the DICOM CID 18 code of e.g. "Tc-99m", or None."""
     m = re.fullmatch(r"([A-Z][a-z]?)-(\d+)(m?)", nuclide.strip())
@@ -588,7 +592,9 @@ def worklist_items(db: Any, calling_ae: str, identifier: Dataset, *,
                    transfer_syntax: str | None = None) -> Iterator[Dataset]:
     """The C-FIND responses for ``identifier`` asked by the camera ``calling_ae``: the matching
     appointments of its site (not cancelled, not completed), each with the requested
-    attributes. One SQL query; the date window is narrowed in SQL, the rest matched here.
+    attributes. One SQL query (after the camera's); the date window is narrowed in SQL
+    (its start moved back by the longest uptake of the organisation's procedures), the rest
+    is matched here.
     With ``transfer_syntax`` implicit or explicit VR little endian, the responses come
     already encoded for it (:func:`fast_response`). Raises CallingAENotRecognised, or
     InvalidInput for an unparsable date/time key."""
@@ -609,7 +615,8 @@ def matching_items(db: Any, cam: CallingCamera, identifier: Dataset) -> Iterator
                   Appointment.status.notin_(EXCLUDED)]
     if window.low is not None:
         conditions.append(Appointment.scheduled_at
-                          >= window.low.replace(tzinfo=cam.zone).astimezone(UTC) - MAX_UPTAKE)
+                          >= window.low.replace(tzinfo=cam.zone).astimezone(UTC)
+                          - timedelta(minutes=cam.max_uptake_min))
     if window.high is not None:
         conditions.append(Appointment.scheduled_at
                           <= window.high.replace(tzinfo=cam.zone).astimezone(UTC))
