@@ -37,8 +37,10 @@ Choices (documented for the conformance statement):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+import socket
 import struct
 import threading
 import uuid
@@ -46,6 +48,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from time import perf_counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -661,10 +664,22 @@ def _reject(assoc: Any, diagnostic: int) -> None:
     assoc.kill()
 
 
+def _no_delay(assoc: Any) -> None:
+    """TCP_NODELAY on the association's socket: pynetdicom writes each response as two PDUs
+    (command, then identifier); with Nagle's algorithm on, every second write waits for the
+    peer's delayed ACK (~40 ms a response measured: an empty C-FIND took 50 ms, 2 ms with
+    it)."""
+    sock = getattr(getattr(assoc.dul, "socket", None), "socket", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):  # not TCP, or closed: nothing to tune
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def _handlers(db: Any, ae_title: str) -> list[tuple[Any, Callable[..., Any]]]:
     from pynetdicom import evt
 
     def on_requested(event: Any) -> None:
+        _no_delay(event.assoc)
         primitive = event.assoc.requestor.primitive
         calling = str(primitive.calling_ae_title).strip()
         called = str(primitive.called_ae_title).strip()
@@ -688,6 +703,7 @@ def _handlers(db: Any, ae_title: str) -> list[tuple[Any, Callable[..., Any]]]:
             yield 0xA900, None
             return
         count = 0
+        started = perf_counter()
         try:
             cam = calling_camera(db, calling)  # deactivated since the association began?
             syntax = event.context.transfer_syntax
@@ -707,7 +723,8 @@ def _handlers(db: Any, ae_title: str) -> list[tuple[Any, Callable[..., Any]]]:
             LOGGER.warning("MWL C-FIND from %s: bad identifier: %s", calling, exc.message)
             yield 0xA900, None
             return
-        LOGGER.info("MWL C-FIND from %s: %d items", calling, count)
+        LOGGER.info("MWL C-FIND from %s: %d items in %.1f ms", calling, count,
+                    (perf_counter() - started) * 1000)
 
     return [(evt.EVT_REQUESTED, on_requested), (evt.EVT_C_FIND, on_find)]
 
