@@ -308,6 +308,61 @@ def test_camera_added_after_start_is_accepted(world: World, db: Any) -> None:
         ["A1", "A2", "A8"]
 
 
+def test_bad_date_key_fails_and_echo_works(world: World) -> None:
+    ae = AE(ae_title="SPECT1")
+    ae.add_requested_context(ModalityWorklistInformationFind)
+    ae.add_requested_context("1.2.840.10008.1.1")  # Verification: cameras echo first
+    with pytest.warns(UserWarning, match="Invalid value for VR DA"):
+        bad = query(day="2026-12")
+    assoc = ae.associate("127.0.0.1", world.port, ae_title=OUR_AE)
+    try:
+        assert assoc.send_c_echo().Status == 0x0000
+        statuses = [st.Status for st, _ in
+                    assoc.send_c_find(bad, ModalityWorklistInformationFind)]
+        assert statuses == [0xA900]  # identifier does not match: nothing sent
+    finally:
+        assoc.release()
+
+
+def test_camera_deactivated_during_association_gets_failure(world: World, db: Any) -> None:
+    ae = AE(ae_title="SPECT2")
+    ae.add_requested_context(ModalityWorklistInformationFind)
+    assoc = ae.associate("127.0.0.1", world.port, ae_title=OUR_AE)
+    try:
+        with db.write() as s:
+            s.execute(update(Camera).where(Camera.ae_title == "SPECT2").values(active=False))
+        statuses = [st.Status for st, _ in
+                    assoc.send_c_find(query(day="20261208"), ModalityWorklistInformationFind)]
+        assert statuses == [0xC001]
+    finally:
+        assoc.release()
+
+
+class _Event:
+    """What the C-FIND handler reads of pynetdicom's event; cancelled after ``after``."""
+
+    def __init__(self, identifier: Dataset, after: int) -> None:
+        self.identifier = identifier
+        self.assoc = type("A", (), {"requestor": type("R", (), {"ae_title": "SPECT1"})()})()
+        self.context = type("C", (), {"transfer_syntax": mwl.EXPLICIT_LE})()
+        self.after, self.asked = after, 0
+
+    @property
+    def is_cancelled(self) -> bool:
+        self.asked += 1
+        return self.asked > self.after
+
+
+def test_find_handler_stops_on_cancel(world: World, db: Any) -> None:
+    from pynetdicom import evt
+
+    handlers = dict(mwl._handlers(db, OUR_AE))
+    event = _Event(query(day="20261207-20261209"), after=2)
+    out = list(handlers[evt.EVT_C_FIND](event))
+    assert [s for s, _ in out] == [0xFF00, 0xFF00, 0xFE00]
+    assert out[-1][1] is None
+
+
 # ---- dcmtk findscu as the camera ----------------------------------------------------------
 
 
@@ -415,7 +470,8 @@ def _isoflow(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[
                             text=True, env={**os.environ, **(env or {})})
 
 
-def test_cli_serves_one_query_and_stops_on_sigterm(db: Any) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_cli_serves_one_query_and_stops_on_signal(db: Any, stop: int) -> None:
     populate(db)
     port = free_port()
     url = db.url.render_as_string(hide_password=False)
@@ -432,7 +488,7 @@ def test_cli_serves_one_query_and_stops_on_sigterm(db: Any) -> None:
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.1)
         assert accessions(c_find(port, query(day="20261208"))) == ["A1", "A2", "A8"]
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=20)
     finally:
         if proc.poll() is None:
@@ -441,6 +497,7 @@ def test_cli_serves_one_query_and_stops_on_sigterm(db: Any) -> None:
     assert proc.returncode == 0, err
     assert f"isoflow MWL SCP {OUR_AE} on 127.0.0.1:{port}" in out
     assert "MWL C-FIND from SPECT1: 3 items" in err
+    assert "isoflow MWL SCP stopped" in err
 
 
 @pytest.mark.parametrize("args, message", [
