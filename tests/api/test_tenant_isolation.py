@@ -6,6 +6,7 @@ non-public route answers 401 without a token."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 from tests.conftest import T0, make_tenant, token_for
@@ -13,6 +14,7 @@ from tests.conftest import T0, make_tenant, token_for
 ISO0 = T0.isoformat()
 LATER = "2027-03-02T06:00:00Z"
 PUBLIC = {("post", "/api/v1/auth/token")}
+LATE_NAMES = ("valid_to", "expires_at", "until")
 ID_NAME = re.compile(r"(^|_)id$")
 
 
@@ -25,10 +27,12 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 def _value(spec: dict[str, Any], name: str, schema: dict[str, Any], ids: dict[str, int]) -> Any:
     if schema.get("$ref", "").endswith("/Time"):  # the one time syntax (fields.UtcDatetime)
-        return LATER if name == "valid_to" else ISO0
+        return LATER if name in LATE_NAMES else ISO0
     schema = _resolve(spec, schema)
-    if "anyOf" in schema:
-        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+    for union in ("anyOf", "oneOf"):
+        if union not in schema:
+            continue
+        options = [s for s in schema[union] if s.get("type") != "null"]
         return _value(spec, name, options[0], ids)
     if name in ids:
         return ids[name]
@@ -41,7 +45,9 @@ def _value(spec: dict[str, Any], name: str, schema: dict[str, Any], ids: dict[st
         return {k: _value(spec, k, v, ids) for k, v in schema.get("properties", {}).items()}
     if kind == "string":
         if schema.get("format") == "date-time":
-            return LATER if name == "valid_to" else ISO0
+            return LATER if name in LATE_NAMES else ISO0
+        if schema.get("format") == "date" or name in ("date", "week", "birth_date"):
+            return "1970-01-05"
         if "examples" in schema:
             return schema["examples"][0]
         return {"password": "correct horse battery", "current_password": "wrong one!!",
@@ -83,8 +89,53 @@ def _b_world(db, client) -> tuple[dict[str, int], list[str]]:  # type: ignore[no
                          ).json()[0]
     ids = {"org_id": b.org_id, "site_id": b.site_id, "user_id": b.admin.user_id,
            "licence_id": licence["id"], "container_id": c["id"], "event_id": event["id"],
-           "entity_id": c["id"]}
-    return ids, ["Hospital Bravo", "bravo-secret-vial", "hospital-bravo-admin"]
+           "entity_id": c["id"], **_b_department(db, b)}
+    return ids, ["Hospital Bravo", "bravo-secret-vial", "hospital-bravo-admin",
+                 "Bravosecret", "BRAVO-MRN"]
+
+
+def _b_department(db, b) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Hospital B's department: catalogue, a patient's whole day and its records, through
+    the services, so every department route is tried with B's ids."""
+    from isoflow.services import doses, elutions, quality, schedule, waste
+    from tests.department_world import make_department
+    from tests.dispensing_world import appointment, eluate, kit, t0
+
+    dep = make_department(db, "Bravo Department", ae_titles=("BRAVO1",))
+    t = t0()
+    gen = elutions.receive_generator(
+        db, dep.actors["technologist"], site_id=dep.site_id, generator_type="GT-4K",
+        serial="BRAVO-GEN", activity_bq=19e9, calibration_at=t - timedelta(hours=20),
+        received_at=t - timedelta(hours=20), surface_usv_h=30.0, at_1m_usv_h=1.0,
+        wipe_bq_per_100cm2=0.1)
+    elution = elutions.elute(db, dep.actors["technologist"], gen.container_id,
+                             eluted_at=t - timedelta(hours=1), volume_ml=5.0,
+                             measured_bq=elutions.predict(db, dep.actors["technologist"],
+                                                          gen.container_id,
+                                                          at=t - timedelta(hours=1)),
+                             mo99_bq=1e3, aluminium_ug_per_ml=1.0)
+    eluate_id = eluate(db, dep, t - timedelta(minutes=20))
+    prep = kit(db, dep, eluate_id, t - timedelta(minutes=15))
+    appointment_id = appointment(db, dep, t + timedelta(minutes=30), record="BRAVO-MRN")
+    tech = dep.actors["technologist"]
+    dose = doses.draw_dose(db, tech, appointment_id=appointment_id,
+                           source_container_id=prep.vial_container_id, drawn_at=t)
+    given = doses.administer(db, tech, dose.id, administered_at=t + timedelta(minutes=5))
+    patient = schedule.appointment_view(db, tech, appointment_id).patient
+    schedule.update_patient(db, tech, patient.id, family_name="Bravosecret")
+    rso = dep.actors["rso"]
+    quality.record_constancy(db, rso, dep.calibrator_id, performed_at=t, nuclide="Cs-137",
+                             reference_bq=7.4e6, reference_at=t - timedelta(days=400),
+                             measured_bq=7.4e6 * 0.987)
+    bin_ = waste.open_waste(db, rso, site_id=dep.site_id, label="bravo bin")
+    return {"procedure_id": dep.procedure_ids["BONE_BISPHOSPHONATE"],
+            "kit_id": dep.kit_ids["MDP"], "camera_id": dep.camera_ids[0],
+            "calibrator_id": dep.calibrator_id, "patient_id": patient.id,
+            "appointment_id": appointment_id, "elution_id": elution.id,
+            "preparation_id": prep.id, "dose_id": dose.id, "administration_id": given.id,
+            "waste_id": bin_.id, "eluate_container_id": eluate_id,
+            "source_container_id": prep.vial_container_id,
+            "generator_container_id": gen.container_id, "name": "administrations"}
 
 
 def _call(client, method: str, path: str, op: dict, spec: dict, ids: dict, headers: dict):  # type: ignore[no-untyped-def]

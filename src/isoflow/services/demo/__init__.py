@@ -30,20 +30,24 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from isoflow.domain.roles import Actor
 from isoflow.errors import Conflict, NotFound
 from isoflow.services import audit, ledger, licences, organisations
+from isoflow.services.auth import actor_of
 from isoflow.services.clock import now
+from isoflow.services.demo.department import Staff, department_history
 from isoflow.services.demo.history import (
     HOSPITAL_TIMEZONE,
     SUPPLIER_TIMEZONE,
     anchor_day,
-    hospital_history,
     hospital_limits,
     supplier_history,
     supplier_limits,
 )
 from isoflow.store.db import Database
+from isoflow.store.models import User
 
 DEMO_ACTOR = Actor.command_line("demo")
 
@@ -157,17 +161,35 @@ def load(db: Database) -> DemoLoad:
                          None if spec.org is None else placed[spec.org.key][0])
                 for spec in keep]
     day = anchor_day(now())
-    for spec, limits, history in ((SUPPLIER, supplier_limits, supplier_history),
-                                  (HOSPITAL, hospital_limits, hospital_history)):
+    for spec, limits in ((SUPPLIER, supplier_limits), (HOSPITAL, hospital_limits)):
         site_id = placed[spec.key][1]
         if not licences.list_limits(db, DEMO_ACTOR, site_id=site_id):
             for limit in limits(day):
                 licences.add_limit(db, DEMO_ACTOR, site_id=site_id, nuclide=limit.nuclide,
                                    limit_bq=limit.limit_bq, valid_from=limit.valid_from,
                                    valid_to=limit.valid_to, reference=limit.reference)
-        if not ledger.list_containers(db, DEMO_ACTOR, site_id=site_id, limit=1):
-            history(db, DEMO_ACTOR, site_id, day)
+    supplier_site, hospital_site = placed[SUPPLIER.key][1], placed[HOSPITAL.key][1]
+    if not ledger.list_containers(db, DEMO_ACTOR, site_id=supplier_site, limit=1):
+        supplier_history(db, DEMO_ACTOR, supplier_site, day)
+    if not ledger.list_containers(db, DEMO_ACTOR, site_id=hospital_site, limit=1):
+        passwords = {x.username: x.password for x in sign_ins}
+        if "bishkek.rph" in passwords:
+            department_history(db, _staff(db, passwords["bishkek.rph"]),
+                               hospital_site, day)
     return DemoLoad(sign_ins=sign_ins, created=created, notes=notes)
+
+
+def _staff(db: Database, rph_password: str) -> Staff:
+    """The department's demo users as actors (they sign their own records)."""
+    with db.read() as s:
+        users = {u.username: actor_of(u) for u in s.scalars(
+            select(User).where(User.username.in_(
+                ["bishkek.admin", "bishkek.doctor", "bishkek.tech", "bishkek.rph",
+                 "bishkek.rso"])))}
+    return Staff(admin=users["bishkek.admin"], physician=users["bishkek.doctor"],
+                 technologist=users["bishkek.tech"],
+                 radiopharmacist=users["bishkek.rph"], rph_password=rph_password,
+                 rso=users["bishkek.rso"])
 
 
 def _demo_users(db: Database, orgs: dict[str, organisations.OrganisationView | None],
