@@ -446,6 +446,7 @@ def test_value_matching_rules() -> None:
     assert not mwl.value_matches("UI", "1.2\\1.4", "1.3")
     assert mwl.value_matches("SH", "A1", "A1") and not mwl.value_matches("SH", "A", "A1")
     assert not mwl.value_matches("CS", "NM", None)  # a key on an empty value matches nothing
+    assert mwl.value_matches("PN", "*", None)  # "*" alone is universal matching
     assert mwl.value_matches("DA", "19700101-19701231", "19700517")
     assert mwl.value_matches("DS", "500", "500.0")
 
@@ -498,6 +499,17 @@ def test_cli_serves_one_query_and_stops_on_signal(db: Any, stop: int) -> None:
     assert f"isoflow MWL SCP {OUR_AE} on 127.0.0.1:{port}" in out
     assert "MWL C-FIND from SPECT1: 3 items" in err
     assert "isoflow MWL SCP stopped" in err
+
+
+def test_cli_refuses_a_port_in_use() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = _isoflow("mwl", "serve", "--host", "127.0.0.1", "--port", str(port))
+        _out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert "--port: cannot listen on" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("args, message", [

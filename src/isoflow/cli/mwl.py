@@ -20,8 +20,10 @@ mwl_app = typer.Typer(no_args_is_help=True,
 
 @mwl_app.command("serve")
 def serve(
-    host: str = typer.Option("0.0.0.0", help="Address to listen on."),
-    port: int = typer.Option(104, help="TCP port (104 is DICOM's own; needs privileges)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0: every "
+                             "interface, for cameras on the network)."),
+    port: int = typer.Option(11112, help="TCP port (11112 is DICOM's registered "
+                             "unprivileged port; 104 needs privileges)."),
     ae_title: str = typer.Option("ISOFLOW_MWL", "--ae-title",
                                  help="This server's AE title (the cameras' called AE)."),
     database_url: str = typer.Option(None, "--database-url",

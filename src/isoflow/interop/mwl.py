@@ -265,6 +265,9 @@ def _text(value: Any) -> str:
 
 def value_matches(vr: str, key: Any, value: Any) -> bool:
     """Matching of one non-sequence key against the item's value (the key is not empty)."""
+    if vr in WILDCARD_VRS and isinstance(key, str) and key.strip() and \
+            key.strip().strip("*") == "":
+        return True  # "*" alone is universal matching (PS3.4 C.2.2.2.4)
     if value is None or value == "":
         return False
     if vr == "UI":
@@ -689,7 +692,7 @@ def _handlers(db: Any, ae_title: str) -> list[tuple[Any, Callable[..., Any]]]:
             _reject(event.assoc, 0x07)
             return
         try:
-            event.assoc.isoflow_camera = calling_camera(db, calling)
+            calling_camera(db, calling)
         except CallingAENotRecognised:
             LOGGER.warning("MWL association refused: calling AE title %r is not an active "
                            "camera", calling)
