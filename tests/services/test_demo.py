@@ -12,7 +12,22 @@ import time_machine
 
 from isoflow.domain.roles import Actor
 from isoflow.errors import Conflict, Unauthenticated
-from isoflow.services import audit, auth, demo, ledger, licences, organisations
+from isoflow.services import (
+    audit,
+    auth,
+    catalogue,
+    demo,
+    doses,
+    elutions,
+    kits,
+    ledger,
+    licences,
+    organisations,
+    quality,
+    schedule,
+    waste,
+)
+from isoflow.services.demo.department_days import working_days
 from isoflow.services.demo.history import anchor_day
 
 CLI = Actor.command_line("tests")
@@ -23,7 +38,7 @@ NOWS = [datetime(2026, 3, 4, 5, 0, tzinfo=UTC), datetime(2027, 7, 19, 14, 30, tz
 def _world(db):
     orgs = {o.kind: o for o in organisations.list_organisations(db, CLI)}
     sites = {k: organisations.list_sites(db, CLI, org_id=o.id)[0] for k, o in orgs.items()}
-    containers = ledger.list_containers(db, CLI, limit=1000)
+    containers = ledger.list_containers(db, CLI, limit=5000)
     return orgs, sites, containers
 
 
@@ -62,9 +77,12 @@ def _check_the_world(db, now: datetime) -> None:
         user = auth.check_credentials(db, u.username, u.password)
         assert not user.must_change_password and user.active
 
-    # every row written by the demo's console actor, everything in the past
-    entries = audit.list_entries(db, CLI, limit=1000)
-    assert {e.actor for e in entries} == {"cli:demo"}
+    # every row written by the demo's console actor or, in the department, by the demo user
+    # whose work it is; everything in the past
+    entries = audit.list_entries(db, CLI, limit=100000)
+    assert {e.actor for e in entries} <= {"cli:demo", "bishkek.admin", "bishkek.doctor",
+                                          "bishkek.tech", "bishkek.rph", "bishkek.rso"}
+    assert all(e.at <= now for e in entries)
     for c in containers:
         assert c.received_at <= now
         assert all(e.occurred_at <= now for e in ledger.list_events(db, CLI, c.id))
@@ -87,27 +105,9 @@ def _check_the_world(db, now: datetime) -> None:
                 and now < x.valid_to <= now + timedelta(days=60)]
     assert len(expiring) == 1
 
-    # the hospital: the GT-4K received this week, its elutions, kits, doses, an assay, a disposal
-    hosp = [c for c in containers if c.site_id == sites["hospital"].id]
-    (gen,) = [c for c in hosp if c.kind == "generator"]
-    assert gen.nuclide == "Mo-99" and "GT-4K" in gen.label
-    assert now - timedelta(days=7) <= gen.received_at <= now
-    assert gen.received_at.date() == anchor_day(now) - timedelta(days=3)
-    lot = gen.label.rsplit(" ", 1)[-1]
-    eluates = [c for c in hosp if c.label.startswith("Eluate")]
-    assert len(eluates) >= 1 and all(c.nuclide == "Tc-99m" for c in eluates)
-    receipt = ledger.list_events(db, CLI, eluates[0].id)[0]
-    assert lot in (receipt.note or "") and "elution" in (receipt.note or "")
-    assert all(gen.received_at <= c.received_at for c in eluates)
-    eluate_ids = {c.id for c in eluates}
-    kits = [c for c in hosp if c.kind == "vial" and c.source_container_id in eluate_ids]
-    assert any("Macrotech" in c.label for c in kits) and any("MDP" in c.label for c in kits)
-    kit_ids = {c.id for c in kits}
-    doses = [c for c in hosp if c.kind == "syringe" and c.source_container_id in kit_ids]
-    assert len(doses) >= 3
-    kinds = Counter(e.kind for c in hosp for e in ledger.list_events(db, CLI, c.id))
-    assert kinds["measurement"] >= 1 and kinds["disposal"] == 1
-    assert next(c for c in eluates if c.disposed).received_at < now - timedelta(days=2)
+    # the hospital department's week (issue #10 item 9): generators, elutions, kits, doses
+    _check_the_department(db, now, sites["hospital"].id,
+                          [c for c in containers if c.site_id == sites["hospital"].id])
 
     # the supplier: a sealed Co-60 source, bulk Mo-99 and I-131 shipped, a Ga-68 generator
     sup = [c for c in containers if c.site_id == sites["supplier"].id]
@@ -168,3 +168,48 @@ def test_the_real_first_administrator_keeps_its_password(db) -> None:
     assert result.notes and "admin" in result.notes[0]
     assert auth.check_credentials(db, username, password).must_change_password
     assert len(result.sign_ins) == 11
+
+
+def _check_the_department(db, now: datetime, site_id: int, hosp) -> None:  # type: ignore[no-untyped-def]
+    day = anchor_day(now)
+    tech = Actor.command_line("tests")
+    gens = [c for c in hosp if c.kind == "generator"]
+    assert gens and all(c.nuclide == "Mo-99" and "GT-4K" in c.label for c in gens)
+    assert all(now - timedelta(days=8) <= c.received_at <= now for c in gens)
+    # the week's appointments, 20-30 a working day, all Tc-99m, on SPECT1 and SPECT2
+    days = working_days(day)
+    total = 0
+    for d in days:
+        booked = schedule.appointments_on(db, tech, site_id=site_id, day=d)
+        assert 20 <= len(booked) <= 30, d
+        assert {a.camera.ae_title for a in booked} == {"SPECT1", "SPECT2"}
+        assert all(a.procedure.nuclide == "Tc-99m" for a in booked)
+        done = [a for a in booked if a.status == "administered"]
+        if d < day:
+            assert len(done) == len(booked), d
+        elif d > day:
+            assert not done
+        total += len(booked)
+    past = [a for d in days if d < day
+            for a in schedule.appointments_on(db, tech, site_id=site_id, day=d)]
+    assert any(a.prescription is not None and a.prescription.basis == "eanm" for a in past)
+    # every administration follows a drawn dose from a released kit or the eluate
+    given = doses.list_administrations(db, tech)
+    assert len(given) == sum(1 for d in days if d <= day
+                             for a in schedule.appointments_on(db, tech, site_id=site_id,
+                                                               day=d)
+                             if a.status == "administered")
+    assert sum(1 for a in given if a.flagged) == 1
+    assert all(a.administered_at <= now for a in given)
+    preparations = kits.list_kit_preparations(db, tech)
+    assert preparations and all(p.status == "released" for p in preparations)
+    eluted = elutions.list_elutions(db, tech)
+    assert eluted and all(e.breakthrough_passed in (True, None) for e in eluted)
+    assert all(not e.yield_flagged for e in eluted)
+    (calibrator,) = catalogue.list_calibrators(db, tech)
+    checks = quality.list_checks(db, tech, calibrator.id)
+    assert {c.kind for c in checks} == {"constancy", "linearity", "accuracy"}
+    assert all(c.passed for c in checks)
+    assert quality.calibrator_status(db, tech, calibrator.id, at=now).blocking == ()
+    bins = waste.list_waste(db, tech)
+    assert bins and len(bins[0].items) == len(given)

@@ -3,8 +3,8 @@
 Every time is a local time of a day counted back from the anchor day (``anchor_day``): the
 last day whose morning is over in Bishkek, so the whole history lies in the past (the latest
 event is at 11:00 Bishkek time of the anchor day; the supplier's latest at 16:00 Moscow time
-the day before) and is always current: the GT-4K generator was received three days before the
-anchor day, whatever the date.
+the day before) and is always current, whatever the date. The hospital department's week is
+isoflow.services.demo.department.
 
 Numbers (reference/radiopharmacy.md, supply-chain-and-transport.md): a GT-4K of 19 GBq Mo-99
 (the one datum found, the Isotop_2 record), its eluates computed by the generator model of
@@ -17,15 +17,11 @@ thyroid 80 MBq); the supplier's bulk Mo-99 (40 mL bottles), a 12 kCi Co-60 penci
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from isoflow.domain.roles import Actor
-from isoflow.physics.generator_catalogue import generator_type
-from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import ledger
 from isoflow.store.db import Database
 
@@ -152,98 +148,3 @@ def supplier_history(db: Database, actor: Actor, site_id: int, day: date) -> Non
             "awaiting dispatch")
     ledger.dispose(db, actor, old_mo, at=t(-1, 16),
                    note="Residue of the lot after the week's shipments, to radioactive waste")
-
-
-# ------------------------------------------------------------------ the hospital
-@dataclass(frozen=True)
-class Kit:
-    name: str
-    bq: float  # Tc-99m added at preparation
-    doses: tuple[tuple[str, float, int, int], ...]  # (procedure, Bq, hour, minute)
-
-
-#: kits prepared each morning (days before the anchor day), and the patient doses drawn
-KITS: dict[int, tuple[Kit, ...]] = {
-    -2: (Kit("Bone kit (MDP type)", 3.7 * GBQ,
-             (("bone scintigraphy", 700 * MBQ, 8, 30), ("bone scintigraphy", 650 * MBQ, 9, 0))),
-         Kit("MAA kit (Macrotech type)", 555 * MBQ,
-             (("lung perfusion scintigraphy", 120 * MBQ, 9, 30),))),
-    -1: (Kit("MAA kit (Macrotech type)", 555 * MBQ,
-             (("lung perfusion SPECT", 150 * MBQ, 8, 45),)),
-         Kit("DTPA kit (Pentatech type)", 1.1 * GBQ,
-             (("renal scintigraphy (DTPA)", 185 * MBQ, 9, 15),))),
-    0: (Kit("Bone kit (MDP type)", 3.7 * GBQ,
-            (("bone scintigraphy", 700 * MBQ, 8, 30), ("bone scintigraphy", 700 * MBQ, 9, 0))),
-        Kit("MAA kit (Macrotech type)", 555 * MBQ,
-            (("lung perfusion scintigraphy", 120 * MBQ, 9, 30),))),
-}
-#: the dose calibrator's reading of each eluate against its book value (a few per cent off)
-ASSAY_DEVIATION = (0.018, -0.021, 0.009, -0.012)
-#: elutions (days before the anchor day, hour, minute): at receipt, then each morning
-ELUTIONS = ((-3, 10, 0), (-2, 7, 30), (-1, 7, 30), (0, 7, 30))
-
-
-def hospital_history(db: Database, actor: Actor, site_id: int, day: date) -> None:
-    tz = HOSPITAL_TIMEZONE
-
-    def t(days: int, hour: int, minute: int = 0) -> datetime:
-        return at(day, days, hour, minute, tz)
-
-    gtype = generator_type(GENERATOR_TYPE)
-    calibration = at(day, -3, 12, 0, SUPPLIER_TIMEZONE)
-    lot = f"GT4K-{day - timedelta(days=3):%y%m%d}-07"
-    gen = gtype.generator(GENERATOR_BQ, calibration, lot=lot)
-    assert gen.expires_at is not None
-    generator = ledger.receive(
-        db, actor, site_id=site_id, kind="generator", nuclide="Mo-99",
-        activity_bq=GENERATOR_BQ, reference_at=calibration, received_at=t(-3, 9),
-        label=f"{GENERATOR_TYPE} Mo-99/Tc-99m generator, lot {lot}",
-        note=f"From Isotope Export Co.; passport: 19 GBq Mo-99 at {_local(calibration, tz)} "
-             f"Bishkek time, expires {_local(gen.expires_at, tz)}; in the generator room")
-    lam = get_nuclide("Tc-99m").decay_constant_per_s
-    eluates: dict[int, int] = {}
-    for n, (days, hour, minute) in enumerate(ELUTIONS, 1):
-        when = t(days, hour, minute)
-        gen, eluate = gen.elute(when)
-        expires = "" if eluate.expires_at is None else \
-            f"; expires {_local(eluate.expires_at, tz)}"
-        first = " First elution after delivery: for QC (Mo-99 breakthrough, RCP) only." \
-            if n == 1 else ""
-        vial = ledger.receive(
-            db, actor, site_id=site_id, kind="vial", nuclide="Tc-99m",
-            activity_bq=eluate.daughter_bq, reference_at=when, received_at=when,
-            volume_ml=eluate.volume_ml, label=f"Eluate {n}, generator {lot}",
-            note=f"Sodium pertechnetate Tc-99m: elution {n} of the {GENERATOR_TYPE} generator "
-                 f"{lot} (container {generator.id}) at {_local(when, tz)}{expires}.{first}")
-        eluates[days] = vial.id
-        assay = when + timedelta(minutes=3)
-        book = eluate.daughter_bq * math.exp(-lam * 180.0)
-        ledger.measure(db, actor, vial.id, activity_bq=book * (1 + ASSAY_DEVIATION[n - 1]),
-                       at=assay, note=f"Dose calibrator assay after elution {n} "
-                                      f"({(ASSAY_DEVIATION[n - 1]):+.1%} from the book value)")
-        _kits_of_the_day(db, actor, days, vial.id, t, lot)
-        if days == -1:
-            ledger.withdraw(db, actor, vial.id, at=t(-1, 10), activity_bq=80 * MBQ,
-                            into_kind="syringe", into_label="Patient dose: thyroid (pertechnetate)",
-                            note="Patient dose: thyroid scintigraphy (pertechnetate), 80 MBq "
-                                 "at 10:00")
-    ledger.dispose(db, actor, eluates[-3], at=t(0, 11),
-                   note="Decay-in-storage complete (over 10 half-lives): released as "
-                        "non-radioactive waste after a survey at background")
-
-
-def _kits_of_the_day(db: Database, actor: Actor, days: int, eluate_id: int,
-                     t: Callable[[int, int, int], datetime], lot: str) -> None:
-    for k, kit in enumerate(KITS.get(days, ())):
-        made = t(days, 7, 45 + 10 * k)
-        kit_id = ledger.withdraw(
-            db, actor, eluate_id, at=made, activity_bq=kit.bq, into_kind="vial",
-            into_label=kit.name, note=f"{kit.name} labelled with {kit.bq / MBQ:.0f} MBq Tc-99m "
-                                      f"from the eluate of generator {lot}; use within 6 h"
-        ).counterpart_container_id
-        assert kit_id is not None
-        for i, (procedure, bq, hour, minute) in enumerate(kit.doses, 1):
-            ledger.withdraw(db, actor, kit_id, at=t(days, hour, minute), activity_bq=bq,
-                            into_kind="syringe", into_label=f"Patient dose {i}: {procedure}",
-                            note=f"Patient dose: {procedure}, {bq / MBQ:.0f} MBq at "
-                                 f"{hour:02d}:{minute:02d}")
