@@ -282,6 +282,14 @@ def test_only_requested_attributes_are_returned(world: World) -> None:
     # an empty sequence item asks for every attribute of the step
     sps = item.ScheduledProcedureStepSequence[0]
     assert sps.ScheduledStationAETitle == "SPECT1" and sps.Modality == "NM"
+    # a sequence of return keys only, which the worklist does not hold, matches universally
+    # and comes back empty
+    ref = Dataset()
+    ref.ReferencedSOPClassUID = ""
+    ref.ReferencedSOPInstanceUID = ""
+    ds.ReferencedStudySequence = [ref]
+    (item,) = c_find(world.port, ds)
+    assert item.PatientID == "MRN-A3" and len(item.ReferencedStudySequence) == 0
 
 
 def test_unknown_or_inactive_calling_ae_is_rejected(world: World, db: Any) -> None:

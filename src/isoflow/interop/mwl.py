@@ -21,9 +21,11 @@ Choices (documented for the conformance statement):
   time bound is inclusive to its precision (``1200`` includes 12:00:59).
 * **Wildcards** ``*`` and ``?`` on the VRs that allow them (AE, CS, LO, LT, PN, SH, ST, UC,
   UT); Person Names are matched case-insensitively (optional in the standard), other text
-  case-sensitively. UIDs: list-of-UID matching. An empty key is universal matching; a
-  sequence key matches when one item of the sequence matches all its keys. A non-empty key on
-  an attribute the worklist does not hold matches nothing.
+  case-sensitively; ``*`` alone is universal. UIDs: list-of-UID matching. An empty key is
+  universal matching; a sequence key matches when one item of the sequence matches all its
+  keys (a sequence of empty return keys only is universal; zero items asks for every
+  attribute of its items). A non-empty key on an attribute the worklist does not hold matches
+  nothing. No date key: every open step of the site, whatever its date.
 * **Study Instance UID** = ``2.25.`` + the integer of ``uuid5(ISOFLOW_MWL_NAMESPACE,
   "isoflow/accession/" + accession number)``: the same accession gives the same UID on every
   query and server (PS3.5 B.2: a UUID-derived UID). Requested Procedure ID and SPS ID = the
@@ -305,12 +307,24 @@ def _is_empty(elem: Any) -> bool:
     return v is None or v == "" or (isinstance(v, (list, Sequence)) and len(v) == 0)
 
 
+def _has_matching_keys(keys: Dataset) -> bool:
+    """Does the (sequence item) identifier hold a non-empty key, at any depth?"""
+    for elem in keys:
+        if elem.keyword == "SpecificCharacterSet" or _is_empty(elem):
+            continue
+        if elem.VR != "SQ" or any(_has_matching_keys(q) for q in elem.value):
+            return True
+    return False
+
+
 def _match_item(keys: Dataset, item: dict[str, Any], *, sps: bool = False) -> bool:
     window = None
     for elem in keys:
         kw = elem.keyword
         if kw == "SpecificCharacterSet" or _is_empty(elem):
             continue
+        if elem.VR == "SQ" and not any(_has_matching_keys(q) for q in elem.value):
+            continue  # return keys only: universal matching of the sequence
         if sps and kw in (_SPS_DATE, _SPS_TIME):
             if window is None:
                 window = start_window(keys.get(_SPS_DATE), keys.get(_SPS_TIME))
