@@ -34,6 +34,13 @@ ENTITY_TYPES = {
     "licence_limit": N_("Possession limit"), "organisation": N_("Organisation"),
     "site": N_("Site"), "user": N_("User"), "signature": N_("Signature"),
     "sign_in": N_("Sign-in"),
+    "procedure": N_("Procedure"), "kit": N_("Kit"), "camera": N_("Camera"),
+    "dose_calibrator": N_("Dose calibrator"), "patient": N_("Patient"),
+    "appointment": N_("Appointment"), "prescription": N_("Prescription"),
+    "generator_record": N_("Generator"), "elution": N_("Elution"),
+    "kit_preparation": N_("Kit preparation"), "dose": N_("Dose"),
+    "administration": N_("Administration"), "calibrator_check": N_("Calibrator QC"),
+    "waste_container": N_("Waste container"),
 }
 #: What each recorded action code is called on the page (the code itself stays the filter).
 ACTION_NAMES = {
@@ -43,10 +50,24 @@ ACTION_NAMES = {
     "signed": N_("signed"), "signed_in": N_("signed in"),
     "sign_in_failed": N_("sign-in failed"), "sign_in_locked": N_("sign-in locked"),
     "sign_in_unlocked": N_("sign-in unlocked"), "password_changed": N_("password changed"),
+    "measured_discrepancy": N_("measured: discrepancy"),
+    "registered": N_("registered"), "booked": N_("booked"), "rescheduled": N_("rescheduled"),
+    "cancelled": N_("cancelled"), "prescribed": N_("prescribed"),
+    "re-prescribed": N_("prescription changed"), "status_changed": N_("status changed"),
+    "generator_received": N_("generator received"), "survey_failed": N_("survey failed"),
+    "eluted": N_("eluted"), "elution_flagged": N_("elution flagged"),
+    "prepared": N_("prepared"), "rcp_passed": N_("RCP passed"), "rcp_failed": N_("RCP failed"),
+    "released": N_("released"), "drawn": N_("drawn"), "assayed": N_("assayed"),
+    "administered": N_("administered"),
+    "administration_flagged": N_("administration flagged"), "discarded": N_("discarded"),
+    "reviewed": N_("reviewed"), "recorded": N_("recorded"), "qc_failed": N_("QC failed"),
+    "opened": N_("opened"), "sealed": N_("sealed"), "waste_added": N_("waste added"),
 }
 KNOWN_ACTIONS = tuple(ACTION_NAMES)
-#: Actions shown as warnings (failed and locked sign-ins).
-WARNINGS = frozenset({"sign_in_failed", "sign_in_locked"})
+#: Actions shown as warnings: failed and locked sign-ins and what the RSO must look at.
+WARNINGS = frozenset({"sign_in_failed", "sign_in_locked", "measured_discrepancy",
+                      "survey_failed", "elution_flagged", "rcp_failed",
+                      "administration_flagged", "qc_failed"})
 _UTC_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})")
 _FILTERS = ("who", "entity_type", "action", "entity_id", "since", "until")
 
