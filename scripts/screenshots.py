@@ -24,7 +24,26 @@ from tests.web.test_decay_page import ARGS, CHROMIUM  # noqa: E402
 DOCS = ROOT / "docs"
 
 #: (user, language, path or 'first-container:<kind>', file)
+def _department_days() -> tuple[str, str]:
+    """The last working day run in full and the next one (prescribed), as ISO dates."""
+    from isoflow.services.clock import now
+    from isoflow.services.demo.department_days import working_days
+    from isoflow.services.demo.history import anchor_day
+
+    anchor = anchor_day(now())
+    days = working_days(anchor)
+    done = [d for d in days if d < anchor] or days[:1]
+    ahead = [d for d in days if d > anchor] or days[-1:]
+    return done[-1].isoformat(), ahead[0].isoformat()
+
+
+DONE_DAY, NEXT_DAY = _department_days()
 SHOTS = [
+    ("bishkek.tech", "en", f"/department/plan?date={NEXT_DAY}", "day-plan.png"),
+    ("bishkek.doctor", "en", f"/department/appointments?date={DONE_DAY}", "appointments.png"),
+    ("bishkek.rph", "ru", f"/department/kits?date={DONE_DAY}", "kits-ru.png"),
+    ("bishkek.rso", "ru", f"/department/journals/administrations?since={DONE_DAY}T00:00"
+     f"&until={NEXT_DAY}T00:00", "journal-ru.png"),
     ("bishkek.rph", "en", "/dashboard", "dashboard.png"),
     ("bishkek.rph", "ru", "/dashboard", "dashboard-ru.png"),
     ("bishkek.rph", "en", "/containers", "ledger-list.png"),

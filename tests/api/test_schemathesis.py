@@ -60,6 +60,38 @@ SEMANTIC_422 = {
     ("POST", "/api/v1/generators/plan"): "the demand CSV's rows; unknown type or unit",
     ("POST", "/api/v1/users"): "a platform administrator keeps the admin role",
     ("PATCH", "/api/v1/users/{user_id}"): "a platform administrator keeps the admin role",
+    # the department (issue #10)
+    ("POST", "/api/v1/procedures"): "activity order min <= typical <= max; EANM class, "
+                                    "baseline and minimum together; a known nuclide and kit",
+    ("PATCH", "/api/v1/procedures/{procedure_id}"): "the same, against the stored values",
+    ("POST", "/api/v1/kits"): "a known nuclide; particle range order",
+    ("PATCH", "/api/v1/kits/{kit_id}"): "the same, against the stored values",
+    ("POST", "/api/v1/catalogue/defaults"): "a platform administrator names the organisation",
+    ("POST", "/api/v1/cameras"): "a platform administrator names the organisation",
+    ("POST", "/api/v1/calibrators"): "a platform administrator names the organisation",
+    ("POST", "/api/v1/patients"): "birth date before 1900 or in the future",
+    ("PATCH", "/api/v1/patients/{patient_id}"): "birth date before 1900 or in the future",
+    ("POST", "/api/v1/appointments"): "an inactive procedure or camera",
+    ("POST", "/api/v1/appointments/{appointment_id}/reschedule"): "an inactive camera",
+    ("PUT", "/api/v1/appointments/{appointment_id}/prescription"): "value inside the range; "
+        "a child needs a weight; above the adult maximum needs a note",
+    ("POST", "/api/v1/generators/received"): "unknown generator type; calibration far from "
+                                             "receipt; expiry before receipt",
+    ("POST", "/api/v1/generator-records/{container_id}/elutions"): "before the receipt or "
+        "after the expiry; the NRC first-eluate Mo-99 rule",
+    ("POST", "/api/v1/kit-preparations"): "eluate age and expiry, kit limits, carrier rule",
+    ("POST", "/api/v1/kit-preparations/{preparation_id}/rcp"): "tested before preparation",
+    ("POST", "/api/v1/doses"): "expired or unreleased source, drawn after the planned time",
+    ("POST", "/api/v1/doses/{dose_id}/assay"): "before the draw; a discrepancy needs a note",
+    ("POST", "/api/v1/doses/{dose_id}/administration"): "before the draw; a reason outside "
+                                                        "the tolerance",
+    ("POST", "/api/v1/calibrators/{calibrator_id}/checks"): "readings over too short a time; "
+                                                            "an unknown nuclide",
+    ("POST", "/api/v1/waste/{waste_id}/items"): "a nuclide above the decay-in-storage half-life",
+    ("POST", "/api/v1/waste/{waste_id}/release"): "a surface reading above background",
+    ("GET", "/api/v1/journals/{name}"): "until not after since",
+    ("GET", "/api/v1/fhir/MedicationAdministration"): "until not after since",
+    ("GET", "/api/v1/elutions"): "until not after since",
 }
 
 

@@ -16,7 +16,8 @@ What it writes, dated relative to the anchor day (isoflow.services.demo.history.
   (isoflow.services.day_plan), each eluate measured a little above the model's prediction,
   with its Mo-99 breakthrough and aluminium tests;
 - the week's appointments (isoflow.services.demo.department_days: 20–30 a day, all Tc-99m,
-  children dosed by the EANM card), prescribed up to the day after the anchor day;
+  children dosed by the EANM card), prescribed up to the first working day after the anchor
+  day;
 - for each working day up to the anchor day, the kit vials the day plan asks for (prepared,
   RCP tested, released by the radiopharmacist's signature) and every dose drawn, assayed and
   administered as planned — on
@@ -99,8 +100,9 @@ def department_history(db: Database, staff: Staff, site_id: int, anchor: date) -
                                   label=f"Decay-in-storage bin, week of {days[0]:%d.%m.%Y}").id
     kit_ids = {k.code: k.id for k in catalogue.list_kits(db, admin)}
     flagged = False
+    ahead = [d for d in days if d > anchor][:1]  # the next working day: prescribed already
     for n, day in enumerate(days):
-        if day > anchor + timedelta(days=1):
+        if day > anchor and day not in ahead:
             break
         _prescribe(db, staff, appointments[day], _local(day, 7, 0) if day <= anchor
                    else _local(anchor, 10, 30))
