@@ -89,6 +89,8 @@ Reference = _text(text.REFERENCE_MAX, required=False, what="a reference",
                   examples=["RU-2026-0415"])
 Note = _text(text.NOTE_MAX, multiline=True, required=False, what="a note")
 Reason = _text(text.REASON_MAX, multiline=True, what="a reason")
+#: a lot, batch or serial number (generator records hold 100 characters)
+Serial = _text(100, what="a serial number", examples=["GT-0421"])
 Username = Annotated[str, Field(
     strict=True, min_length=1, max_length=text.USERNAME_MAX,
     json_schema_extra=_stating(f"a user name: 1-{text.USERNAME_MAX} characters, no white "

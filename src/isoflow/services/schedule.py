@@ -18,6 +18,7 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -205,7 +206,7 @@ def _appointment_view(a: Appointment, patient: Patient, procedure: Procedure, ca
         warnings=list(warnings or []))
 
 
-def _joined():  # type: ignore[no-untyped-def]
+def _joined() -> Any:  # a Select of (appointment, patient, procedure, camera, site, rx)
     return (select(Appointment, Patient, Procedure, Camera, Site, Prescription)
             .join(Patient, Patient.id == Appointment.patient_id)
             .join(Procedure, Procedure.id == Appointment.procedure_id)
@@ -216,8 +217,9 @@ def _joined():  # type: ignore[no-untyped-def]
 
 def _load(s: Session, appointment_id: int,
           warnings: list[str] | None = None) -> AppointmentView:
-    row = s.execute(_joined().where(Appointment.id == appointment_id)).one()
-    return _appointment_view(*row, warnings=warnings)
+    a, patient, procedure, camera, site, rx = s.execute(
+        _joined().where(Appointment.id == appointment_id)).one()
+    return _appointment_view(a, patient, procedure, camera, site, rx, warnings=warnings)
 
 
 # ------------------------------------------------------------------ input rules

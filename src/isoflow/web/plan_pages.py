@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from isoflow.errors import InvalidInput, IsoflowError
 from isoflow.services import day_plan, organisations
 from isoflow.services.clock import now
-from isoflow.store.models import Site
+from isoflow.services.organisations import SiteView
 from isoflow.web.pages import N_
 from isoflow.web.shell import Page, PageNotFound, SignedInPage
 
@@ -24,7 +24,7 @@ STEP_NAMES = {
 }
 
 
-def _site_and_day(page: Page) -> tuple[Site, date]:
+def _site_and_day(page: Page) -> tuple[SiteView, date]:
     sites = organisations.list_sites(page.db, page.actor)
     q = page.request.query_params
     site = sites[0] if sites else None

@@ -288,7 +288,7 @@ def _appointment_context(page: Page, a: AppointmentView, action: str | None = No
         "a": a, "zone": zone, "advice": advice, "forms": forms, "open_action": action,
         "status_name": status_name, "status_class": STATUS_CLASS,
         "sex_name": lambda s: page._(SEX_NAMES[s]),
-        "basis_name": lambda b: page._(BASIS_NAMES.get(b, b)),
+        "basis_name": lambda b: page._(BASIS_NAMES.get(b) or b),
         "can_prescribe": page.can(Permission.PRESCRIBE) and open_,
         "can_schedule": page.can(Permission.SCHEDULE) and open_,
         "cameras": cameras,

@@ -23,9 +23,9 @@ from isoflow.api.fields import (
     OptionalIdQuery,
     Out,
     Schema,
+    Serial,
     UtcDatetime,
     VolumeMl,
-    _text,
     error_responses,
     path_id,
 )
@@ -40,8 +40,6 @@ Rate = Annotated[float, Field(strict=True, ge=0, le=1e12, allow_inf_nan=False,
                               description="a dose rate [µSv/h], a JSON number >= 0")]
 Wipe = Annotated[float, Field(strict=True, ge=0, le=1e15, allow_inf_nan=False,
                               description="removable contamination [Bq per 100 cm²] >= 0")]
-#: the generator record's serial column holds 100 characters
-Serial = _text(elutions.SERIAL_MAX, what="a serial number", examples=["GT-0421"])
 NonNegative = Annotated[float, Field(strict=True, ge=0, le=1e30, allow_inf_nan=False)]
 
 

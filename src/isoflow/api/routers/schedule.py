@@ -192,7 +192,7 @@ def update_patient(patient_id: PatientId, body: PatientPatch, actor: CurrentActo
     return schedule.update_patient(db, actor, patient_id, record_number=body.record_number,
                                    family_name=body.family_name, given_name=body.given_name,
                                    birth_date=body.birth_date, sex=body.sex,
-                                   reason=body.reason, **extra)  # type: ignore[arg-type]
+                                   reason=body.reason, **extra)
 
 
 # ------------------------------------------------------------------ appointments

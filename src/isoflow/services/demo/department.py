@@ -173,12 +173,12 @@ def _run_the_day(db: Database, staff: Staff, site_id: int, day: date, cutoff: ti
             reason = ("Partial injection: the line clotted and about a third of the dose "
                       "stayed in the syringe; imaging went ahead, physician informed")
         with as_of(d.injection_at + timedelta(minutes=3)):
-            done = doses.administer(db, tech, dose.id, administered_at=d.injection_at,
-                                    residual_bq=residual,
-                                    residual_at=d.injection_at + timedelta(minutes=2),
-                                    reason=reason)
+            given = doses.administer(db, tech, dose.id, administered_at=d.injection_at,
+                                     residual_bq=residual,
+                                     residual_at=d.injection_at + timedelta(minutes=2),
+                                     reason=reason)
             waste.add_waste(db, staff.rso, bin_id, nuclide="Tc-99m", activity_bq=residual,
-                            reference_at=done.residual_at,
+                            reference_at=given.residual_at,
                             description=f"Syringe residue, dose {dose.id}")
     return flagged
 
