@@ -16,8 +16,9 @@ stored is refused at the edge with a 422 that names the field, never a 500 from 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
@@ -89,6 +90,24 @@ Reference = _text(text.REFERENCE_MAX, required=False, what="a reference",
                   examples=["RU-2026-0415"])
 Note = _text(text.NOTE_MAX, multiline=True, required=False, what="a note")
 Reason = _text(text.REASON_MAX, multiline=True, what="a reason")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> date:
+    """A calendar date only as text ``YYYY-MM-DD`` (pydantic would also take a number as a
+    Unix time, or a date-time)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise PydanticCustomError("date", "a date is text YYYY-MM-DD, a real calendar day")
+
+
+#: a calendar date, text YYYY-MM-DD only
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 #: a lot, batch or serial number (generator records hold 100 characters)
 Serial = _text(100, what="a serial number", examples=["GT-0421"])
 Username = Annotated[str, Field(

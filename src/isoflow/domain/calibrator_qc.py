@@ -148,6 +148,20 @@ def _tolerance(tolerance: float) -> float:
     return tolerance
 
 
+def _deviation(measured: float, expected: float, field: str) -> float:
+    """measured / expected − 1, refused (InvalidInput naming ``field``) when the expected
+    activity is no measurable number: decayed to nothing, or out of range, between the
+    reference and the reading."""
+    if not (math.isfinite(expected) and expected >= 1e-300):
+        raise InvalidInput("the expected activity at the test is not measurable (the source "
+                           "has decayed too far, or the times are too far apart)", field=field)
+    deviation = measured / expected - 1.0
+    if not math.isfinite(deviation):
+        raise InvalidInput("the reading cannot be compared with the expected activity",
+                           field=field)
+    return deviation
+
+
 def _source_result(src: SourceReading, performed_at: datetime,
                    tolerance: float) -> CheckResult:
     reference_bq = _positive(src.reference_bq, "reference_bq")
@@ -157,7 +171,7 @@ def _source_result(src: SourceReading, performed_at: datetime,
         raise InvalidInput("reference_at of the source's certificate is after the test",
                            field="reference_at")
     expected = decayed_activity(reference_bq, src.nuclide, reference_at, performed_at)
-    deviation = measured / expected - 1.0
+    deviation = _deviation(measured, expected, "reference_at")
     return CheckResult(expected, measured, deviation, abs(deviation) <= tolerance)
 
 
@@ -203,7 +217,8 @@ def linearity(readings: Sequence[tuple[datetime, float]], tolerance: float,
     ln_a0 = sum(math.log(a) + lam * t for t, (_, a) in zip(ts, points, strict=True)) / len(ts)
     a0 = math.exp(ln_a0)
     expected = tuple(a0 * math.exp(-lam * t) for t in ts)
-    deviations = tuple(a / e - 1.0 for (_, a), e in zip(points, expected, strict=True))
+    deviations = tuple(_deviation(a, e, "readings")
+                       for (_, a), e in zip(points, expected, strict=True))
     i = max(range(len(deviations)), key=lambda k: abs(deviations[k]))
     return LinearityResult(expected[i], points[i][1], deviations[i],
                            all(abs(d) <= tol for d in deviations),

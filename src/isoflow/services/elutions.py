@@ -107,7 +107,7 @@ class ElutionView:
     volume_ml: float
     measured_bq: float
     predicted_bq: float
-    yield_ratio: float
+    yield_ratio: float | None  # None: nothing was predicted (no Tc-99m grown in)
     yield_band: tuple[float, float]
     yield_flagged: bool
     mo99_bq: float | None
@@ -244,7 +244,7 @@ def _elution_view(s: Session, e: Elution, rec: GeneratorRecord, site: Site,
                   profile: JurisdictionProfile, previous: Elution | None,
                   first: bool, clean_at: datetime | None = None) -> ElutionView:
     eluate = s.get(Container, e.eluate_container_id)
-    ratio = e.measured_bq / e.predicted_bq if e.predicted_bq > 0 else math.inf
+    ratio = e.measured_bq / e.predicted_bq if e.predicted_bq > 0 else None
     ref = previous.eluted_at if previous is not None else clean_at
     since = None if ref is None else (e.eluted_at - ref).total_seconds()
     carrier = since is not None and since > CARRIER_WARNING_S
@@ -446,8 +446,8 @@ def elute(db: Database, actor: Actor, generator_container_id: int, *, eluted_at:
             raise InvalidInput(f"the first eluate of generator {rec.serial} needs its Mo-99 "
                                f"measured ({NRC_FIRST_ELUATE})", field="mo99_bq")
         lo, hi = profile.elution_yield_band
-        ratio = measured / plan.predicted_bq if plan.predicted_bq > 0 else math.inf
-        yield_flagged = not lo <= ratio <= hi
+        ratio = measured / plan.predicted_bq if plan.predicted_bq > 0 else None
+        yield_flagged = ratio is None or not lo <= ratio <= hi
         expiry = eluate_expiry(daughter, t, profile).expires_at
         use_until = expiry
         passed: bool | None = None

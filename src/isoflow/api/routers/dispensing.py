@@ -4,7 +4,7 @@ administrations outside the prescription's tolerance (issue #10, item 4)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,6 +14,7 @@ from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
     Id,
+    IsoDate,
     Label,
     MeasuredBq,
     Note,
@@ -35,7 +36,7 @@ router = APIRouter(tags=["dispensing"], responses=error_responses(401, 403, 404,
 PreparationId = Annotated[int, path_id("kit preparation id")]
 DoseId = Annotated[int, path_id("dose id")]
 AdministrationId = Annotated[int, path_id("administration id")]
-DayQuery = Annotated[date | None, Query(alias="date", description=(
+DayQuery = Annotated[IsoDate | None, Query(alias="date", description=(
     "the site's local day, YYYY-MM-DD (needs site_id)"))]
 
 

@@ -119,7 +119,7 @@ class ElutionOut(Out):
     volume_ml: float
     measured_bq: float
     predicted_bq: float
-    yield_ratio: float
+    yield_ratio: float | None
     yield_band: tuple[float, float]
     yield_flagged: bool
     mo99_bq: float | None

@@ -14,6 +14,7 @@ from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
     Id,
+    IsoDate,
     Note,
     OptionalIdQuery,
     Out,
@@ -45,7 +46,7 @@ class PatientIn(Schema):
     record_number: RecordNumber
     family_name: PersonName
     given_name: PersonName
-    birth_date: date = Field(description="YYYY-MM-DD; not in the future nor before 1900")
+    birth_date: IsoDate = Field(description="YYYY-MM-DD; not in the future nor before 1900")
     sex: Sex = Field(description="F female, M male, O other, U unknown")
     weight_kg: WeightKg | None = None
 
@@ -54,7 +55,7 @@ class PatientPatch(Schema):
     record_number: RecordNumber | None = None
     family_name: PersonName | None = None
     given_name: PersonName | None = None
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
     sex: Sex | None = None
     weight_kg: WeightKg | None = Field(None, description="null clears the weight")
     reason: Reason | None = None
@@ -198,7 +199,7 @@ def update_patient(patient_id: PatientId, body: PatientPatch, actor: CurrentActo
 # ------------------------------------------------------------------ appointments
 @router.get("/appointments", response_model=list[AppointmentOut])
 def appointments_on(actor: CurrentActor, db: DB,
-                    day: Annotated[date, Query(alias="date", description=(
+                    day: Annotated[IsoDate, Query(alias="date", description=(
                         "the site's local day, YYYY-MM-DD"))],
                     site_id: OptionalIdQuery = None) -> list[AppointmentView]:
     """The appointments of a local day of the site (of every site of the organisation
