@@ -123,6 +123,15 @@ def _site(page: Page) -> tuple[Any, date]:
     return site, day
 
 
+def _doses_of_the_day(site: Any, planned_at: datetime, done: str, *,
+                      dose: int | None = None) -> str:
+    """Back to the doses of the day the dose is for (not today's, which near midnight in
+    the site's zone is another day), at the same site."""
+    day = planned_at.astimezone(ZoneInfo(site.timezone)).date()
+    tail = f"&dose={dose}" if dose is not None else ""
+    return f"/department/doses?done={done}&site_id={site.id}&date={day.isoformat()}{tail}"
+
+
 def _forbidden(page: Page, message: str) -> HTMLResponse:
     return page.render("error.html", {"title": page._("Not allowed"), "message": message},
                        status=403)
@@ -281,7 +290,7 @@ def draw(page: SignedInPage, form: Form) -> Response:
                             calibrator_id=_int(v, "calibrator_id")
                             if v["calibrator_id"].strip() else None,
                             note=v["note"].strip() or None)
-        return f"/department/doses?done=drawn&dose={d.id}"
+        return _doses_of_the_day(site, d.planned_at, "drawn", dose=d.id)
 
     return _act(page, form, "draw", ("appointment_id", "source_container_id", "time",
                                      "activity", "planned", "calibrator_id", "note"),
@@ -297,10 +306,10 @@ def assay(dose_id: int, page: SignedInPage, form: Form) -> Response:
     def run(v: dict[str, str]) -> str:
         activity = _activity(v, "activity", required=True)
         assert activity is not None
-        doses.assay_dose(page.db, page.actor, dose_id, assayed_bq=activity,
-                         assayed_at=_time(v, "time", site.timezone),
-                         note=v["note"].strip() or None)
-        return "/department/doses?done=assayed"
+        d = doses.assay_dose(page.db, page.actor, dose_id, assayed_bq=activity,
+                             assayed_at=_time(v, "time", site.timezone),
+                             note=v["note"].strip() or None)
+        return _doses_of_the_day(site, d.planned_at, "assayed")
 
     return _act(page, form, f"assay-{dose_id}", ("activity", "time", "note"),
                 _dose_render(page), run)
@@ -314,13 +323,15 @@ def administer(dose_id: int, page: SignedInPage, form: Form) -> Response:
 
     def run(v: dict[str, str]) -> str:
         residual_time = v["residual_time"].strip()
-        doses.administer(page.db, page.actor, dose_id,
+        x = doses.administer(page.db, page.actor, dose_id,
                          administered_at=_time(v, "time", site.timezone),
-                         residual_bq=_activity(v, "residual") or 0.0,
-                         residual_at=_time(v, "residual_time", site.timezone)
-                         if residual_time else None,
-                         reason=v["reason"].strip() or None, note=v["note"].strip() or None)
-        return "/department/doses?done=administered"
+                             residual_bq=_activity(v, "residual") or 0.0,
+                             residual_at=_time(v, "residual_time", site.timezone)
+                             if residual_time else None,
+                             reason=v["reason"].strip() or None,
+                             note=v["note"].strip() or None)
+        planned = doses.get_dose(page.db, page.actor, x.dose_id).planned_at
+        return _doses_of_the_day(site, planned, "administered")
 
     return _act(page, form, f"administer-{dose_id}",
                 ("time", "residual", "residual_time", "reason", "note"), _dose_render(page),
