@@ -143,7 +143,10 @@ def _failures(stream: Any) -> tuple[list[str], set[str], list[str]]:
         if isinstance(event, events.PhaseFinished) and event.status.value != "skip":
             phases.add(event.phase.name.value)
         elif isinstance(event, events.NonFatalError | events.FatalError):
-            errors.append(str(getattr(event, "value", None) or getattr(event, "exception", "")))
+            error = getattr(event, "value", None) or getattr(event, "exception", "")
+            where = getattr(event, "label", "") or ""
+            sample = getattr(getattr(event, "info", None), "code_sample", None) or ""
+            errors.append(f"{where}: {type(error).__name__}: {error}\n    {sample[:400]}")
         elif isinstance(event, events.ScenarioFinished):
             recorder = event.recorder
             for case_id, checks in recorder.checks.items():

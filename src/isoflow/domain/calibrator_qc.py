@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from isoflow.domain.jurisdictions import JurisdictionProfile
+from isoflow.domain.ledger import decay_factor
 from isoflow.errors import InvalidInput
 from isoflow.physics.nuclides import get_nuclide
 
@@ -138,7 +139,8 @@ def decayed_activity(activity_bq: float, nuclide: str, reference_at: datetime,
                      at: datetime) -> float:
     """``activity_bq`` at ``reference_at`` decayed (or back-corrected) to ``at``."""
     lam = math.log(2) / _half_life(nuclide)
-    return activity_bq * math.exp(-lam * (at - reference_at).total_seconds())
+    return activity_bq * decay_factor(lam, (at - reference_at).total_seconds(),
+                                      field="reference_at")
 
 
 def _tolerance(tolerance: float) -> float:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from isoflow.domain.jurisdictions import JurisdictionProfile
+from isoflow.domain.ledger import decay_factor
 from isoflow.errors import InvalidInput
 from isoflow.physics.nuclides import get_nuclide
 
@@ -83,7 +84,7 @@ def clearance_bq(nuclide: str, mass_g: float = ASSUMED_MASS_G) -> float:
 
 def activity_at(item: WasteContent, at: datetime) -> float:
     lam = math.log(2) / get_nuclide(item.nuclide).half_life_s
-    return item.activity_bq * math.exp(-lam * (at - item.reference_at).total_seconds())
+    return item.activity_bq * decay_factor(lam, (at - item.reference_at).total_seconds())
 
 
 def release_at(items: Sequence[WasteContent], sealed_at: datetime,

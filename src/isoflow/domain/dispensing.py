@@ -8,20 +8,15 @@ Every limit comes from the kit's catalogue row or the site's jurisdiction profil
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from isoflow.domain.ledger import decay_factor
 from isoflow.errors import InvalidInput
 
 
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600.0:g} h"
-
-
-def decay_factor(decay_constant_per_s: float, seconds: float) -> float:
-    """exp(-λ·t)."""
-    return math.exp(-decay_constant_per_s * seconds)
 
 
 # ------------------------------------------------------------------ kits
@@ -110,7 +105,8 @@ def activity_to_draw(wanted_bq: float, decay_constant_per_s: float, drawn_at: da
     """The activity to draw at ``drawn_at`` so that ``wanted_bq`` is left at ``planned_at``."""
     if planned_at < drawn_at:
         raise InvalidInput("planned_at is before the dose is drawn", field="planned_at")
-    return wanted_bq * math.exp(decay_constant_per_s * (planned_at - drawn_at).total_seconds())
+    return wanted_bq / decay_factor(decay_constant_per_s,
+                                    (planned_at - drawn_at).total_seconds(), field="planned_at")
 
 
 def volume_to_draw(wanted_bq: float, decay_constant_per_s: float, drawn_at: datetime,

@@ -182,13 +182,14 @@ def check_not_before_receipt(events: Sequence[LedgerEvent], at: datetime, what: 
                            f"at {received.isoformat()}", field="at")
 
 
-def _decay_factor(decay_constant_per_s: float, seconds: float) -> float:
-    """exp(-λ·seconds); InvalidInput if the time span is far beyond any sensible record."""
+def decay_factor(decay_constant_per_s: float, seconds: float, *, field: str = "at") -> float:
+    """exp(-λ·seconds); InvalidInput naming ``field`` if the time is so far before the
+    reference that the correction overflows (no record spans that)."""
     try:
         return math.exp(-decay_constant_per_s * seconds)
     except OverflowError:
         raise InvalidInput("that time is so far before the reference time that the decay "
-                           "correction overflows", field="at") from None
+                           "correction overflows", field=field) from None
 
 
 def _balance(lam: float, rec: LedgerEvent, eff: Sequence[LedgerEvent], at: datetime,
@@ -199,7 +200,7 @@ def _balance(lam: float, rec: LedgerEvent, eff: Sequence[LedgerEvent], at: datet
     term overflows unless a withdrawal lies absurdly far after ``at``."""
     assert rec.activity_bq is not None and rec.reference_s is not None
     at_s = at.timestamp()
-    activity = rec.activity_bq * _decay_factor(lam, at_s - rec.reference_s)
+    activity = rec.activity_bq * decay_factor(lam, at_s - rec.reference_s)
     taken = [e for e in eff if e.kind is EventKind.WITHDRAWAL
              and (later_withdrawals or e.occurred_s <= at_s)]
     exp = math.exp
@@ -217,7 +218,7 @@ def _balance(lam: float, rec: LedgerEvent, eff: Sequence[LedgerEvent], at: datet
 
 def _tolerances(lam: float, rec: LedgerEvent, at: datetime) -> tuple[float, float]:
     assert rec.activity_bq is not None and rec.reference_at is not None
-    tol_a = RELATIVE_TOLERANCE * rec.activity_bq * _decay_factor(
+    tol_a = RELATIVE_TOLERANCE * rec.activity_bq * decay_factor(
         lam, (at - rec.reference_at).total_seconds())
     return tol_a, RELATIVE_TOLERANCE * (rec.volume_ml or 0.0)
 

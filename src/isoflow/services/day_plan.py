@@ -5,13 +5,13 @@ NotFound."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from isoflow.domain.ledger import decay_factor
 from isoflow.domain.roles import Actor, Permission
 from isoflow.errors import InvalidInput
 from isoflow.physics.generator_catalogue import generator_type
@@ -120,7 +120,7 @@ def plan_day(db: Database, actor: Actor, *, site_id: int, day: date,
 def _back(view: ContainerView, at: datetime) -> float:
     """Factor from the receipt's reference activity to the activity at ``at``."""
     lam = get_nuclide(view.nuclide).decay_constant_per_s
-    return math.exp(-lam * (at - view.reference_at).total_seconds())
+    return decay_factor(lam, (at - view.reference_at).total_seconds())
 
 
 @dataclass(frozen=True)

@@ -195,7 +195,7 @@ def _check_licence(db: Database, s: Session, *, site_id: int, site_name: str, nu
     later = sorted(set(s.scalars(select(Container.received_at).where(
         Container.site_id == site_id, Container.received_at > received_at))))
     for moment in [received_at, *later]:
-        activity = activity_bq * rules._decay_factor(lam, (moment - reference_at)
+        activity = activity_bq * rules.decay_factor(lam, (moment - reference_at)
                                                      .total_seconds())
         holdings = site_holdings(db, s, site_id, moment, exclude_container_id=exclude_container_id)
         check_receipt(site=site_name, nuclide=nuclide, activity_bq=activity, at=moment,
