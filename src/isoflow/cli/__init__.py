@@ -27,7 +27,7 @@ def _root() -> None:
 COMMAND_MODULES: dict[str, str] = {
     "nuclide": "physics", "decay": "physics", "serve": "serve", "generator": "generator",
     "db": "db", "admin": "admin", "audit": "audit", "demo": "demo",
-    "mwl": "mwl", "journal": "journal", "plan": "plan",
+    "mwl": "mwl", "journal": "journal", "plan": "plan", "transport": "transport",
 }
 
 

@@ -114,7 +114,12 @@ def activity_at_dispatch(nuclide: str, activity_bq: float, calibrated_at: dateti
             raise InvalidInput(f"{name} {t.isoformat()} has no time zone; give an offset or "
                                "a zone name", field=name)
     lam = math.log(2) / get_nuclide(nuclide).half_life_s
-    return activity_bq * math.exp(lam * (calibrated_at - dispatch_at).total_seconds())
+    try:
+        return activity_bq * math.exp(lam * (calibrated_at - dispatch_at).total_seconds())
+    except OverflowError:
+        raise InvalidInput(f"dispatch at {dispatch_at.isoformat()} is so long before the "
+                           f"calibration at {calibrated_at.isoformat()} that the {nuclide} "
+                           "activity at dispatch overflows", field="dispatch_at") from None
 
 
 def transport_index(at_1m_sv_h: float) -> float:
