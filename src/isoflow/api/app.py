@@ -186,6 +186,21 @@ def create_app(*, container_read_shortcut: bool = True) -> FastAPI:
     for module in (catalogue, schedule, hotlab, dispensing, quality, records, plans):
         app.include_router(module.router, prefix="/api/v1")
 
+    # the supplier (issue #11)
+    from isoflow.api.routers import (
+        analytics,
+        contracts,
+        customers,
+        irradiation,
+        production,
+        products,
+        shipments,
+    )
+
+    for module in (products, customers, contracts, production, shipments, irradiation,
+                   analytics):
+        app.include_router(module.router, prefix="/api/v1")
+
     from isoflow.web import generator_pages, pages
 
     pages.mount(app)

@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "nuclide": "physics", "decay": "physics", "serve": "serve", "generator": "generator",
     "db": "db", "admin": "admin", "audit": "audit", "demo": "demo",
     "mwl": "mwl", "journal": "journal", "plan": "plan", "transport": "transport",
+    "orders": "orders", "production": "production", "analytics": "analytics",
 }
 
 

@@ -72,7 +72,8 @@ def create_user(
     username: str = typer.Argument(...),
     org: str = typer.Option(None, help="organisation name (omit for a platform administrator)"),
     role: str = typer.Option(..., help="admin, supplier_sales, supplier_logistics, "
-                                       "radiopharmacist, technologist, physician, rso, viewer"),
+                                       "supplier_production, radiopharmacist, technologist, "
+                                       "physician, rso, viewer"),
     full_name: str = typer.Option("", help="the person's name, shown on signatures"),
     must_change_password: bool = typer.Option(
         False, help="make the user change the password at first sign-in"),

@@ -18,6 +18,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     SUPPLIER_SALES = "supplier_sales"
     SUPPLIER_LOGISTICS = "supplier_logistics"
+    SUPPLIER_PRODUCTION = "supplier_production"
     RADIOPHARMACIST = "radiopharmacist"
     TECHNOLOGIST = "technologist"
     PHYSICIAN = "physician"
@@ -46,12 +47,18 @@ class Permission(StrEnum):
     DISPENSE = "dispense"  # dose drawing and assay
     ADMINISTER = "administer"
     QUALITY = "quality"  # dose-calibrator QC, decay-in-storage waste, review of flags
+    # the supplier's work (issue #11)
+    SELL = "sell"  # customers, their licences and routes, contracts, orders
+    PRODUCE = "produce"  # production batches and their allocation
+    SHIP = "ship"  # shipments: classification, declaration, tracking
 
 
 _HANDLERS = frozenset({Permission.READ, Permission.LEDGER_WRITE, Permission.SIGN})
 
 #: Physicians prescribe; technologists elute, draw and administer; radiopharmacists elute,
 #: prepare, release and draw; the radiation-safety officer owns QC, waste and the journals.
+#: At a supplier, sales keep the catalogue, customers, contracts and orders; production runs
+#: the batches and allocates them; logistics (the dangerous-goods staff) ship.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
     Role.RSO: frozenset({Permission.READ, Permission.MANAGE_LICENCES, Permission.LEDGER_WRITE,
@@ -63,8 +70,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
                                        Permission.DISPENSE},
     Role.TECHNOLOGIST: _HANDLERS | {Permission.SCHEDULE, Permission.ELUTE, Permission.DISPENSE,
                                     Permission.ADMINISTER},
-    Role.SUPPLIER_LOGISTICS: _HANDLERS,
-    Role.SUPPLIER_SALES: frozenset({Permission.READ}),
+    Role.SUPPLIER_LOGISTICS: _HANDLERS | {Permission.SHIP},
+    Role.SUPPLIER_PRODUCTION: _HANDLERS | {Permission.PRODUCE},
+    Role.SUPPLIER_SALES: frozenset({Permission.READ, Permission.SELL,
+                                    Permission.MANAGE_CATALOGUE}),
     Role.PHYSICIAN: frozenset({Permission.READ, Permission.SIGN, Permission.SCHEDULE,
                                Permission.PRESCRIBE, Permission.ADMINISTER}),
     Role.VIEWER: frozenset({Permission.READ}),

@@ -240,3 +240,6 @@ class AuditHead(Base):
 
 # the department's tables register on the same metadata
 from isoflow.store import department_models as department_models  # noqa: E402
+
+# and the supplier's
+from isoflow.store import supplier_models as supplier_models  # noqa: E402

@@ -35,7 +35,8 @@ def N_(message: str) -> str:
 
 ROLE_NAMES = {
     "admin": N_("Administrator"), "supplier_sales": N_("Sales"),
-    "supplier_logistics": N_("Logistics"), "radiopharmacist": N_("Radiopharmacist"),
+    "supplier_logistics": N_("Logistics"), "supplier_production": N_("Production"),
+    "radiopharmacist": N_("Radiopharmacist"),
     "technologist": N_("Technologist"), "physician": N_("Physician"),
     "rso": N_("Radiation safety officer"), "viewer": N_("Viewer"),
 }
@@ -78,3 +79,4 @@ def mount(app: FastAPI) -> None:
     app.include_router(importlib.import_module("isoflow.web.ledger_pages").router)
     app.include_router(importlib.import_module("isoflow.web.admin_pages").router)
     importlib.import_module("isoflow.web.department").mount(app)
+    importlib.import_module("isoflow.web.supplier").mount(app)

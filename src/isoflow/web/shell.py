@@ -103,6 +103,8 @@ class Page:
             items += [("/dashboard", _("Dashboard"))]
             if self.user.org_kind == "hospital" or self.user.actor.is_platform_admin:
                 items.append(("/department", _("Department")))
+            if self.user.org_kind == "supplier" or self.user.actor.is_platform_admin:
+                items.append(("/supplier", _("Supplier")))
             items.append(("/containers", _("Ledger")))
             if self.can(Permission.READ_AUDIT):
                 items.append(("/audit", _("Audit trail")))

@@ -46,6 +46,7 @@ from isoflow.services.demo.history import (
     supplier_history,
     supplier_limits,
 )
+from isoflow.services.demo.supplier_world import has_supplier_world, supplier_world
 from isoflow.store.db import Database
 from isoflow.store.models import User
 
@@ -90,6 +91,7 @@ USERS: tuple[UserSpec, ...] = (
     UserSpec("exporter.admin", SUPPLIER, "admin", "Irina Volkova"),
     UserSpec("exporter.sales", SUPPLIER, "supplier_sales", "Dmitry Orlov"),
     UserSpec("exporter.logistics", SUPPLIER, "supplier_logistics", "Sergei Belov"),
+    UserSpec("exporter.production", SUPPLIER, "supplier_production", "Andrei Sokolov"),
     UserSpec("exporter.rso", SUPPLIER, "rso", "Natalia Kuznetsova"),
     UserSpec("exporter.viewer", SUPPLIER, "viewer", "Export analytics (read only)"),
     UserSpec("bishkek.admin", HOSPITAL, "admin", "Aibek Toktogulov"),
@@ -171,6 +173,9 @@ def load(db: Database) -> DemoLoad:
     supplier_site, hospital_site = placed[SUPPLIER.key][1], placed[HOSPITAL.key][1]
     if not ledger.list_containers(db, DEMO_ACTOR, site_id=supplier_site, limit=1):
         supplier_history(db, DEMO_ACTOR, supplier_site, day)
+    supplier_org = placed[SUPPLIER.key][0]
+    if not has_supplier_world(db, supplier_org):
+        supplier_world(db, supplier_org, supplier_site, day)
     if not ledger.list_containers(db, DEMO_ACTOR, site_id=hospital_site, limit=1):
         passwords = {x.username: x.password for x in sign_ins}
         if "bishkek.rph" in passwords:

@@ -1,0 +1,9 @@
+"""/api/v1 — the supplier's customers, licences, routes (issue #11).
+Placeholder: routes land with the
+slice."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

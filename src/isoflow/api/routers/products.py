@@ -1,0 +1,8 @@
+"""/api/v1 — the supplier's catalogue of products (issue #11). Placeholder: routes land with the
+slice."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

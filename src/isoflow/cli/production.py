@@ -1,0 +1,11 @@
+"""``isoflow production``: the supplier's production and allocation (issue #11).
+Placeholder: the commands
+land with the slice."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    del app

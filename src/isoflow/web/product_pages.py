@@ -1,0 +1,7 @@
+"""The supplier's product catalogue pages (issue #11). Placeholder: pages land with the slice."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
