@@ -174,6 +174,9 @@ def create_batch(db: Database, actor: Actor, *, number: str, nuclide: str,
     number = clean_text(number, field="number", max_length=NUMBER_MAX)
     canon = _nuclide(nuclide)
     available_at = aware_utc(available_at, "available_at")
+    if not 1970 <= available_at.year <= 2200:
+        raise InvalidInput("a batch's end of processing is between the years 1970 and 2200",
+                           field="available_at")
     _check_figures(capacity_bq, yield_fraction)
     note = clean_optional_text(note, field="note", max_length=NOTE_MAX, multiline=True)
     org = actor.org_id if actor.org_id is not None else org_id
