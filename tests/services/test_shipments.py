@@ -5,7 +5,7 @@ tracking in order, the activity on arrival, cancellation, tenancy, roles, the co
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -270,7 +270,8 @@ def test_declaration_of_a_shipment(db) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(("kw", "field"), [
     ({"mode": "rail"}, "mode"), ({"package_type": "Type C"}, "package_type"),
     ({"surface_usv_h": float("nan")}, "surface_usv_h"), ({"at_1m_usv_h": -1.0}, "at_1m_usv_h"),
-    ({"note": "a\x00b"}, "note"),
+    ({"note": "a\x00b"}, "note"), ({"dispatch_at": datetime(9999, 12, 31, tzinfo=UTC)},
+                                    "dispatch_at"),
 ])
 def test_bad_input_names_the_field(db, kw, field) -> None:  # type: ignore[no-untyped-def]
     sup = make_supplier(db)

@@ -76,6 +76,7 @@ MAX_SURFACE_USV_H = 10_000.0  # 10 mSv/h
 MAX_SURFACE_AIR_USV_H = 2_000.0  # 2 mSv/h without a special arrangement
 MAX_DOSE_RATE_USV_H = 1e9
 FUTURE_SLACK = timedelta(minutes=5)
+MAX_DISPATCH_SHIFT = timedelta(days=3)
 SHIPPABLE_ORDERS = ("open", "allocated")
 #: how the product's form is carried: (physical form, special form); None: nothing to ship
 PRODUCT_CONTENTS: dict[str, tuple[str, bool] | None] = {
@@ -134,7 +135,7 @@ class ShipmentDetail:
     shipment: ShipmentView
     events: tuple[ShipmentEventView, ...]
     now: datetime
-    activity_now_bq: float
+    activity_now_bq: float | None
     #: arrival: the delivered time, else dispatch + the route's transit time (None: no route)
     arrival_at: datetime | None
     arrival_expected: bool
@@ -334,6 +335,10 @@ def prepare_shipment(db: Database, actor: Actor, order_id: int, *, mode: str,
         product = s.get(Product, order.product_id)
         assert product is not None
         at = order.dispatch_at if planned is None else planned
+        if abs(at - order.dispatch_at) > MAX_DISPATCH_SHIFT:
+            raise InvalidInput(f"dispatch_at {at.isoformat()} is more than 3 days from the "
+                               f"order's dispatch ({order.dispatch_at.isoformat()}); amend the "
+                               "order instead", field="dispatch_at")
         contents_of(product, 1.0)  # a cold kit is refused before any arithmetic
         content = contents_of(product, order_activity_at(s, order, at))
         result, ti, label = _judge(content, package_type, mode, surface, at_1m)
@@ -498,9 +503,15 @@ def day_transport_indexes(db: Database, actor: Actor, *, at: datetime | None = N
         return {m: _day_ti(s, actor.org_id, m, t, zone) for m in MODES}
 
 
-def _decayed(nuclide: str, bq: float, seconds: float) -> float:
+def _decayed(nuclide: str, bq: float, seconds: float) -> float | None:
+    """``bq`` decayed by ``seconds``; None if that is not a finite number (a time absurdly far
+    before dispatch)."""
     lam = get_nuclide(nuclide).decay_constant_per_s
-    return bq * decay_factor(lam, seconds, field="at")
+    try:
+        value = bq * decay_factor(lam, seconds, field="at")
+    except InvalidInput:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def get_shipment(db: Database, actor: Actor, shipment_id: int) -> ShipmentDetail:
