@@ -28,7 +28,7 @@ from isoflow.physics.times import parse_timezone
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
 from isoflow.store.db import Database
-from isoflow.store.models import AuditEntry, Site
+from isoflow.store.models import AuditEntry, Organisation, Site
 from isoflow.store.supplier_models import (
     Contract,
     ContractDelivery,
@@ -426,13 +426,12 @@ def get_order(db: Database, actor: Actor, order_id: int) -> OrderView:
 
 
 def generate_orders(db: Database, actor: Actor, *, until: date,
-                    contract_id: int | None = None) -> GenerateResult:
+                    contract_id: int | None = None, org_id: int | None = None) -> GenerateResult:
     """Orders of the active deliveries of active contracts, dispatching from now to ``until``
     (supplier's local date, inclusive) and not past the contract's end. Idempotent: one order
     per delivery and calibration moment (an order of the delivery already dispatching that
     day counts too, so an amended one is not made again). Refused ones are listed, not made."""
     actor.require(Permission.SELL)
-    org = org_of(actor)
     if not isinstance(until, date) or isinstance(until, datetime):
         raise InvalidInput("until must be a date YYYY-MM-DD", field="until")
     t = now()
@@ -442,74 +441,95 @@ def generate_orders(db: Database, actor: Actor, *, until: date,
     refused: list[Refusal] = []
     ids: list[int] = []
     with db.write() as s:
-        zone = supplier_zone(s, org)
-        today = t.astimezone(zone).date()
-        q = select(Contract).where(Contract.org_id == org, Contract.status == "active")
-        if contract_id is not None:
-            k = s.get(Contract, contract_id)
-            if k is None or k.org_id != org:
-                raise NotFound(f"no contract {contract_id}", field="contract_id")
-            q = q.where(Contract.id == contract_id)
-        numbers: dict[int, str] = {}
-        for k in s.scalars(q.order_by(Contract.id)).all():
-            c = s.get(Customer, k.customer_id)
-            assert c is not None
-            czone = parse_timezone(c.timezone)
-            for d in s.scalars(select(ContractDelivery).where(
-                    ContractDelivery.contract_id == k.id, ContractDelivery.active.is_(True))
-                    .order_by(ContractDelivery.id)).all():
-                p = s.get(Product, d.product_id)
-                r = None if d.route_id is None else s.get(DeliveryRoute, d.route_id)
-                assert p is not None
-                have = list(s.execute(select(Order.calibration_at, Order.dispatch_at).where(
-                    Order.delivery_id == d.id)))
-                have_cal = {x[0] for x in have}
-                have_day = {x[1].astimezone(zone).date() for x in have}
-                spec = rules.ContractDelivery(
-                    weekday=d.weekday, calibration_time=d.calibration_time,
-                    calibration_days=d.calibration_days, activity_bq=d.activity_bq,
-                    quantity=d.quantity,
-                    route=None if r is None else rules.Route(r.name, r.transit_s))
-                for day in rules.delivery_dates(max(k.start_date, today),
-                                                min(k.end_date, until), d.weekday):
-                    try:
-                        m = rules.delivery_moments(spec, day, zone, czone,
-                                                   six_day=p.calibration == "six_day_ci")
-                        if m.dispatch_at < t:
-                            continue
-                        if m.calibration_at in have_cal or day in have_day:
-                            existing += 1
-                            continue
-                        if not p.active:
-                            raise InvalidInput(f"product {p.code} is no longer sold",
-                                               field="product_id")
-                        ok = check_order(s, c, p, r, activity_bq=d.activity_bq,
-                                         quantity=d.quantity, calibration_at=m.calibration_at,
-                                         dispatch_at=m.dispatch_at,
-                                         cal_field="calibration_time")
-                    except (InvalidInput, LimitExceeded) as e:
-                        refused.append(Refusal(contract_id=k.id, delivery_id=d.id,
-                                               dispatch_date=day, field=e.field,
-                                               reason=e.message))
-                        continue
-                    year = m.dispatch_at.astimezone(zone).year
-                    number = rules.next_order_number(
-                        year, numbers.get(year) or s.scalar(select(func.max(Order.number))
-                                                            .where(Order.org_id == org,
-                                                                   Order.number.like(
-                                                                       f"ORD-{year}-%"))))
-                    numbers[year] = number
-                    o = Order(org_id=org, number=number, customer_id=c.id, contract_id=k.id,
-                              delivery_id=d.id, product_id=p.id, route_id=d.route_id,
-                              activity_bq=d.activity_bq, quantity=d.quantity,
-                              calibration_at=m.calibration_at, dispatch_at=ok.dispatch_at,
-                              status="open", price=ok.price, created_at=t, updated_at=t)
-                    s.add(o)
-                    _flush(s)
-                    audit.record(s, actor, org_id=org, entity_type="order", entity_id=o.id,
-                                 action="generated", new=order_record(o))
-                    have_cal.add(m.calibration_at)
-                    have_day.add(day)
-                    created += 1
-                    ids.append(o.id)
+        if actor.org_id is not None:
+            orgs = [actor.org_id]
+        elif org_id is not None:
+            orgs = [org_id]
+        else:  # the command line: every supplier
+            orgs = list(s.scalars(select(Organisation.id).where(Organisation.kind == "supplier")
+                                  .order_by(Organisation.id)))
+        for org in orgs:
+            c_, e_, r_, i_ = _generate_org(s, actor, org, until, contract_id, t)
+            created += c_
+            existing += e_
+            refused += r_
+            ids += i_
     return GenerateResult(created=created, existing=existing, refused=refused, order_ids=ids)
+
+
+def _generate_org(s: Session, actor: Actor, org: int, until: date, contract_id: int | None,
+                  t: datetime) -> tuple[int, int, list[Refusal], list[int]]:
+    created = existing = 0
+    refused: list[Refusal] = []
+    ids: list[int] = []
+    zone = supplier_zone(s, org)
+    today = t.astimezone(zone).date()
+    q = select(Contract).where(Contract.org_id == org, Contract.status == "active")
+    if contract_id is not None:
+        k = s.get(Contract, contract_id)
+        if k is None or k.org_id != org:
+            raise NotFound(f"no contract {contract_id}", field="contract_id")
+        q = q.where(Contract.id == contract_id)
+    numbers: dict[int, str] = {}
+    for k in s.scalars(q.order_by(Contract.id)).all():
+        c = s.get(Customer, k.customer_id)
+        assert c is not None
+        czone = parse_timezone(c.timezone)
+        for d in s.scalars(select(ContractDelivery).where(
+                ContractDelivery.contract_id == k.id, ContractDelivery.active.is_(True))
+                .order_by(ContractDelivery.id)).all():
+            p = s.get(Product, d.product_id)
+            r = None if d.route_id is None else s.get(DeliveryRoute, d.route_id)
+            assert p is not None
+            have = list(s.execute(select(Order.calibration_at, Order.dispatch_at).where(
+                Order.delivery_id == d.id)))
+            have_cal = {x[0] for x in have}
+            have_day = {x[1].astimezone(zone).date() for x in have}
+            spec = rules.ContractDelivery(
+                weekday=d.weekday, calibration_time=d.calibration_time,
+                calibration_days=d.calibration_days, activity_bq=d.activity_bq,
+                quantity=d.quantity,
+                route=None if r is None else rules.Route(r.name, r.transit_s))
+            for day in rules.delivery_dates(max(k.start_date, today),
+                                            min(k.end_date, until), d.weekday):
+                try:
+                    m = rules.delivery_moments(spec, day, zone, czone,
+                                               six_day=p.calibration == "six_day_ci")
+                    if m.dispatch_at < t:
+                        continue
+                    if m.calibration_at in have_cal or day in have_day:
+                        existing += 1
+                        continue
+                    if not p.active:
+                        raise InvalidInput(f"product {p.code} is no longer sold",
+                                           field="product_id")
+                    ok = check_order(s, c, p, r, activity_bq=d.activity_bq,
+                                     quantity=d.quantity, calibration_at=m.calibration_at,
+                                     dispatch_at=m.dispatch_at,
+                                     cal_field="calibration_time")
+                except (InvalidInput, LimitExceeded) as e:
+                    refused.append(Refusal(contract_id=k.id, delivery_id=d.id,
+                                           dispatch_date=day, field=e.field,
+                                           reason=e.message))
+                    continue
+                year = m.dispatch_at.astimezone(zone).year
+                number = rules.next_order_number(
+                    year, numbers.get(year) or s.scalar(select(func.max(Order.number))
+                                                        .where(Order.org_id == org,
+                                                               Order.number.like(
+                                                                   f"ORD-{year}-%"))))
+                numbers[year] = number
+                o = Order(org_id=org, number=number, customer_id=c.id, contract_id=k.id,
+                          delivery_id=d.id, product_id=p.id, route_id=d.route_id,
+                          activity_bq=d.activity_bq, quantity=d.quantity,
+                          calibration_at=m.calibration_at, dispatch_at=ok.dispatch_at,
+                          status="open", price=ok.price, created_at=t, updated_at=t)
+                s.add(o)
+                _flush(s)
+                audit.record(s, actor, org_id=org, entity_type="order", entity_id=o.id,
+                             action="generated", new=order_record(o))
+                have_cal.add(m.calibration_at)
+                have_day.add(day)
+                created += 1
+                ids.append(o.id)
+    return created, existing, refused, ids
