@@ -533,3 +533,29 @@ def _generate_org(s: Session, actor: Actor, org: int, until: date, contract_id: 
                 created += 1
                 ids.append(o.id)
     return created, existing, refused, ids
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    code: str
+    name: str
+    timezone: str | None = None
+
+
+def order_choices(db: Database, actor: Actor) -> tuple[list[Choice], list[Choice]]:
+    """The active customers and active products of the actor's organisation (for forms)."""
+    actor.require(Permission.READ)
+    with db.read() as s:
+        cq = select(Customer).where(Customer.active.is_(True)).order_by(Customer.code)
+        pq = select(Product).where(Product.active.is_(True)).order_by(Product.code)
+        if actor.org_id is not None:
+            cq = cq.where(Customer.org_id == actor.org_id)
+            pq = pq.where(Product.org_id == actor.org_id)
+        return ([Choice(c.id, c.code, c.name, c.timezone) for c in s.scalars(cq)],
+                [Choice(p.id, p.code, p.name) for p in s.scalars(pq)])
+
+
+def supplier_timezone(db: Database, actor: Actor) -> str:
+    with db.read() as s:
+        return "UTC" if actor.org_id is None else supplier_zone_name(s, actor.org_id)
