@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from isoflow.domain import orders as rules
 from isoflow.domain.roles import Actor, Permission
 from isoflow.domain.text import NOTE_MAX, REASON_MAX, clean_optional_text, clean_text
-from isoflow.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from isoflow.errors import Conflict, InvalidInput, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.times import parse_timezone
 from isoflow.services import audit
@@ -23,9 +23,9 @@ from isoflow.services.orders import (
     OrderView,
     catalogue_product,
     customer_route,
-    licence_problem,
     order_view,
     org_of,
+    require_licence,
     supplier_zone,
     visible_customer,
 )
@@ -206,9 +206,7 @@ def add_delivery(db: Database, actor: Actor, contract_id: int, *, product_id: in
             lam = get_nuclide(p.nuclide).decay_constant_per_s
             on_arrival = rules.activity_at(activity, lam, m.calibration_at, m.arrival_at,
                                            field="calibration_time")
-            problem = licence_problem(s, c.id, p.nuclide, on_arrival * quantity, m.arrival_at)
-            if problem is not None:
-                raise LimitExceeded(problem, field="activity_bq")
+            require_licence(s, c.id, p.nuclide, on_arrival * quantity, m.arrival_at)
         d = ContractDelivery(org_id=k.org_id, contract_id=k.id, product_id=p.id,
                              route_id=None if r is None else r.id, weekday=weekday,
                              calibration_time=calibration_time,
