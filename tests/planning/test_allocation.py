@@ -109,3 +109,34 @@ def test_bad_input_refused() -> None:
         allocate(Supply("B", math.nan, T0, LAM), [])
     with pytest.raises(ValueError):
         allocate(Supply("B", 1.0, T0, LAM), [Demand("a", 1, -1.0, T0)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(avails=st.lists(st.floats(1e9, 5e13), min_size=1, max_size=3),
+       offsets=st.lists(st.integers(0, 48), min_size=3, max_size=3),
+       demands=st.lists(demand_st, max_size=10))
+def test_many_batches_properties(avails: list[float], offsets: list[int],
+                                 demands: list[Demand]) -> None:
+    supplies = [Supply(f"B{i}", a, T0 + timedelta(hours=offsets[i]), LAM)
+                for i, a in enumerate(avails)]
+    demands = [Demand(i, d.priority, d.needed_bq, d.dispatch_at) for i, d in enumerate(demands)]
+    r = allocate_many(supplies, demands)
+    used = {s.key: 0.0 for s in supplies}
+    for x, d in zip(r.shares, demands, strict=True):
+        assert x.allocated_bq <= x.needed_bq * (1 + 1e-12)
+        assert sum(v for _, v in x.sources) == pytest.approx(x.allocated_bq, rel=1e-9, abs=1e-3)
+        for key, v in x.sources:
+            s = next(s for s in supplies if s.key == key)
+            assert d.dispatch_at >= s.available_at  # never served before the batch exists
+            used[key] += v * math.exp(LAM * (d.dispatch_at - s.available_at).total_seconds())
+    for s in supplies:
+        assert used[s.key] <= s.available_bq * (1 + 1e-6)
+    reachable = [(x, d) for x, d in zip(r.shares, demands, strict=True) if d.needed_bq > 0
+                 and any(d.dispatch_at >= s.available_at for s in supplies)]
+    for x, _ in reachable:
+        for y, _ in reachable:
+            if x.priority == y.priority:
+                assert x.fraction == pytest.approx(y.fraction, abs=1e-8)
+    total_need = sum(d.needed_bq * math.exp(LAM * 72 * 3600) for d in demands)
+    if total_need <= min(avails) * (1 - 1e-6):  # any one batch could serve everything
+        assert all(x.fraction == 1.0 for x, _ in reachable)
