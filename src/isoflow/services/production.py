@@ -382,8 +382,10 @@ def allocate(db: Database, actor: Actor, batch_id: int) -> AllocationPlan:
         plan = _plan(b, orders)
         at = now()
         for line in plan.lines:
-            o = s.get(Order, line.order.order_id, with_for_update=True)
-            assert o is not None
+            o = s.get(Order, line.order.order_id, with_for_update=True, populate_existing=True)
+            if o is None or o.status != "open":  # allocated meanwhile by another batch
+                raise Conflict(f"order {line.order.number} is no longer open; preview again",
+                               field="batch_id")
             s.add(Allocation(org_id=b.org_id, batch_id=b.id, order_id=o.id,
                              needed_bq=line.order.needed_bq, allocated_bq=line.allocated_bq,
                              message=line.message, created_at=at))
