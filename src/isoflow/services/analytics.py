@@ -270,28 +270,38 @@ def exports(db: Database, actor: Actor, *, year_from: int | None = None,
         at_dispatch = func.sum(case((Product.nuclide == "Mo-99",
                                      cast(Order.quantity, Float) * Order.activity_bq
                                      * func.exp(exponent)), else_=literal(0.0)))
-        grouped = (select(year.label("year"), Customer.country, Order.product_id,
-                          func.count(Order.id), func.count(func.distinct(Order.customer_id)),
-                          units, calibrated, at_dispatch, func.sum(Order.price))
+        # one scan: sums per year × customer × product; the database does the summing, and
+        # the few thousand subtotals give both the groups and their distinct customers
+        grouped = (select(year.label("year"), Order.customer_id, Customer.country,
+                          Order.product_id, func.count(Order.id), units, calibrated,
+                          at_dispatch, func.sum(Order.price))
                    .select_from(Order).join(Customer, Customer.id == Order.customer_id)
                    .join(Product, Product.id == Order.product_id).where(cond)
-                   .group_by(year, Customer.country, Order.product_id))
-        raw = s.execute(grouped).all()
+                   .group_by(year, Order.customer_id, Customer.country, Order.product_id))
+        sums: dict[tuple[int, str, int], list[float]] = {}
+        people: dict[tuple[int, str, int], set[int]] = defaultdict(set)
+        by_yc: dict[tuple[int, str], set[int]] = defaultdict(set)
+        by_y: dict[int, set[int]] = defaultdict(set)
+        by_yk: dict[int, set[str]] = defaultdict(set)
+        by_c: dict[str, set[int]] = defaultdict(set)
+        for y, cid, c, pid, n, u, cal, disp, rev in s.execute(grouped):
+            key = (_int(y), str(c), _int(pid))
+            acc = sums.setdefault(key, [0.0, 0.0, 0.0, 0.0, 0.0])
+            for i, v in enumerate((n, u, cal, disp, rev)):
+                acc[i] += _float(v)
+            who = _int(cid)
+            people[key].add(who)
+            by_yc[key[0], key[1]].add(who)
+            by_y[key[0]].add(who)
+            by_yk[key[0]].add(key[1])
+            by_c[key[1]].add(who)
+        raw = [(y, c, pid, a[0], len(people[y, c, pid]), a[1], a[2], a[3], a[4])
+               for (y, c, pid), a in sums.items()]
         products = {p.id: p for p in s.scalars(select(Product).where(Product.id.in_(
-            {r[2] for r in raw})))}
-        by_year_country = {(int(y), c): n for y, c, n in s.execute(
-            select(year, Customer.country, func.count(func.distinct(Order.customer_id)))
-            .select_from(Order).join(Customer, Customer.id == Order.customer_id).where(cond)
-            .group_by(year, Customer.country))}
-        by_year = {int(y): (n, k) for y, n, k in s.execute(
-            select(year, func.count(func.distinct(Order.customer_id)),
-                   func.count(func.distinct(Customer.country)))
-            .select_from(Order).join(Customer, Customer.id == Order.customer_id).where(cond)
-            .group_by(year))}
-        by_country = {str(c): int(n) for c, n in s.execute(
-            select(Customer.country, func.count(func.distinct(Order.customer_id)))
-            .select_from(Order).join(Customer, Customer.id == Order.customer_id).where(cond)
-            .group_by(Customer.country))}
+            {k[2] for k in sums})))}
+        by_year_country = {k: len(v) for k, v in by_yc.items()}
+        by_year = {k: (len(v), len(by_yk[k])) for k, v in by_y.items()}
+        by_country = {k: len(v) for k, v in by_c.items()}
     return _report(org, zone_name, domestic, statuses, years, raw, products, by_year_country,
                    by_year, by_country, lang)
 
