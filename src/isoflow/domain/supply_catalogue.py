@@ -321,3 +321,8 @@ def check_licence_dates(valid_from: object, valid_to: object) -> tuple[date, dat
         raise InvalidInput(f"valid_to {valid_to.isoformat()} is before valid_from "
                            f"{valid_from.isoformat()}", field="valid_to")
     return valid_from, valid_to
+
+
+def currency_codes() -> tuple[str, ...]:
+    """The ISO 4217 codes (Babel's list), sorted."""
+    return tuple(sorted(_currencies()))

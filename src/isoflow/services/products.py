@@ -28,7 +28,7 @@ from isoflow.store.supplier_models import Product
 
 #: the columns a change may name (the code never changes)
 FIELDS = ("name", "nuclide", "form", "sizes_bq", "calibration", "shelf_life_s", "unit_price",
-          "price_per_gbq", "currency", "procedures_per_unit", "note")
+          "price_per_gbq", "currency", "procedures_per_unit", "note", "active")
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,10 @@ def _values(v: dict[str, Any]) -> dict[str, Any]:
     nuclide = get_nuclide(v["nuclide"]).name
     calibration = rules.check_calibration(v["calibration"], nuclide)
     sizes = rules.parse_sizes(v["sizes_bq"], six_day=calibration == "six_day_ci")
-    return {"name": clean_text(v["name"], field="name", max_length=NAME_MAX),
+    active = v.get("active", True)
+    if not isinstance(active, bool):
+        raise InvalidInput("active is true or false", field="active")
+    return {"active": active, "name": clean_text(v["name"], field="name", max_length=NAME_MAX),
             "nuclide": nuclide, "form": rules.check_form(v["form"]),
             "sizes_bq": rules.format_sizes(sizes), "calibration": calibration,
             "shelf_life_s": rules.check_shelf_life(v["shelf_life_s"]),
@@ -136,7 +139,7 @@ def create_product(db: Database, actor: Actor, *, code: str, name: str, nuclide:
                                                   Product.code == code))
         if taken is not None:
             raise Conflict(f"the catalogue already has a product {code}", field="code")
-        p = Product(org_id=org_id, code=code, active=True, created_at=now(), **values)
+        p = Product(org_id=org_id, code=code, created_at=now(), **values)
         s.add(p)
         s.flush()
         audit.record(s, actor, org_id=org_id, entity_type="product", entity_id=p.id,
