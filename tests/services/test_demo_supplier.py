@@ -6,6 +6,7 @@ numbering, the batches, the one audit entry; a second load adds nothing. One Pos
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 from collections import Counter, defaultdict
@@ -42,13 +43,14 @@ CLI = Actor.command_line("tests")
 #: a Friday morning in Moscow
 NOW = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
+World = tuple[Database, int]
 TABLES = (Product, Customer, CustomerLicence, DeliveryRoute, InstalledSource, Contract,
           ContractDelivery, Order, Batch, Allocation, Shipment, ShipmentEvent)
 
 
 @pytest.fixture(scope="module")
 def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-          ) -> Iterator[tuple[Database, int]]:
+          ) -> Iterator[World]:
     path = tmp_path_factory.mktemp("demo-supplier") / "demo.sqlite"
     shutil.copy(sqlite_template, path)
     db = Database(f"sqlite:///{path}")
@@ -62,7 +64,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 
 def _orders(db: Database) -> list[tuple[Order, Customer, Product]]:
     with db.read() as s:
-        return [tuple(r) for r in s.execute(  # type: ignore[misc]
+        return [(r[0], r[1], r[2]) for r in s.execute(
             select(Order, Customer, Product).join(Customer, Order.customer_id == Customer.id)
             .join(Product, Order.product_id == Product.id)).all()]
 
@@ -73,7 +75,7 @@ def _counts(db: Database) -> dict[str, int]:
                 for m in TABLES}
 
 
-def test_customers_in_50_countries_with_licences_and_routes(world) -> None:
+def test_customers_in_50_countries_with_licences_and_routes(world: World) -> None:
     db, org_id = world
     with db.read() as s:
         customers = s.scalars(select(Customer).where(Customer.org_id == org_id)).all()
@@ -94,7 +96,7 @@ def test_customers_in_50_countries_with_licences_and_routes(world) -> None:
                                               "Asia/Novosibirsk", "Europe/Kaliningrad"}
     # every customer holds a licence for each nuclide it was sold and has a route
     with_licence = {(x.customer_id, x.nuclide) for x in licences}
-    for o, c, p in _orders(db):
+    for _o, c, p in _orders(db):
         assert (c.id, p.nuclide) in with_licence
     assert {r.customer_id for r in routes} == {c.id for c in customers}
     by_customer = {r.customer_id: r for r in routes}
@@ -108,7 +110,7 @@ def test_customers_in_50_countries_with_licences_and_routes(world) -> None:
     assert sum(1 for x in licences if today <= x.valid_to <= today + timedelta(days=30)) >= 3
 
 
-def test_orders_fall_within_the_licences_and_follow_the_price_rule(world) -> None:
+def test_orders_fall_within_the_licences_and_follow_the_price_rule(world: World) -> None:
     db, _ = world
     with db.read() as s:
         licences = {(x.customer_id, x.nuclide): x for x in s.scalars(select(CustomerLicence))}
@@ -127,7 +129,7 @@ def test_orders_fall_within_the_licences_and_follow_the_price_rule(world) -> Non
         assert o.quantity * o.activity_bq <= lic.limit_bq
 
 
-def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world) -> None:
+def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world: World) -> None:
     db, _ = world
     with db.read() as s:
         contracts = {c.country: (k, c) for k, c in s.execute(
@@ -142,7 +144,7 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world) -> Non
     cuban = [(o, p) for o, c, p in orders if c.country == "CU" and o.contract_id]
     assert {c.country for _, c in contracts.values()} >= {"BR", "CU", "BY", "KZ", "KG"}
     by_delivery = defaultdict(list)
-    for o, p in cuban:
+    for o, _p in cuban:
         by_delivery[o.delivery_id].append(o)
         assert o.status != "cancelled"
     assert {p.nuclide for _, p in cuban} == {"Mo-99", "I-131"}
@@ -151,11 +153,11 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world) -> Non
         times = sorted(o.dispatch_at for o in rows)
         assert times[0].astimezone(MOSCOW).date() <= date(2024, 1, 7)
         assert times[-1] > NOW + timedelta(days=7)
-        gaps = {round((b - a).total_seconds() / 86400) for a, b in zip(times, times[1:])}
+        gaps = {round((b - a).total_seconds() / 86400) for a, b in itertools.pairwise(times)}
         assert gaps == {7}
     # every contract order matches its recurring delivery
     by_id = {d.id: d for d in deliveries}
-    for o, c, p in orders:
+    for o, c, _p in orders:
         if o.delivery_id is None:
             continue
         d = by_id[o.delivery_id]
@@ -181,19 +183,19 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world) -> Non
                if c.id == customer.id)
 
 
-def test_irradiation_centres_have_installed_co60(world) -> None:
+def test_irradiation_centres_have_installed_co60(world: World) -> None:
     db, _ = world
     lam = get_nuclide("Co-60").decay_constant_per_s
     with db.read() as s:
         centres = s.scalars(select(Customer).where(Customer.kind == "irradiation_centre")).all()
         sources = s.scalars(select(InstalledSource)).all()
-    held = defaultdict(float)
+    held: defaultdict[int, float] = defaultdict(float)
     for x in sources:
         assert x.nuclide == "Co-60" and x.installed_at <= NOW
         held[x.customer_id] += x.activity_bq * math.exp(
             -lam * (NOW - x.reference_at).total_seconds())
     assert len(centres) >= 10 and all(held[c.id] > 0 for c in centres)
-    ratios = sorted(held[c.id] / c.min_installed_bq for c in centres)  # type: ignore[operator]
+    ratios = sorted(held[c.id] / (c.min_installed_bq or 1.0) for c in centres)
     assert sum(1 for r in ratios if r < 1) >= 2
     assert any(1 <= r < 1.1 for r in ratios)
 
@@ -215,7 +217,7 @@ def _year(y: int) -> tuple[datetime, datetime]:
             datetime(y + 1, 1, 1, tzinfo=MOSCOW).astimezone(UTC))
 
 
-def test_exports_grow_15_percent_china_1_5_india_3(world) -> None:
+def test_exports_grow_15_percent_china_1_5_india_3(world: World) -> None:
     db, _ = world
     y24, y25 = _revenue(db, *_year(2024)), _revenue(db, *_year(2025))
     assert y25 / y24 == pytest.approx(1.15, abs=0.03)
@@ -229,14 +231,15 @@ def test_exports_grow_15_percent_china_1_5_india_3(world) -> None:
     assert ytd26 / _revenue(db, _year(2025)[0], cut25) == pytest.approx(1.15, abs=0.03)
 
 
-def test_past_orders_have_classified_shipments_and_events(world) -> None:
+def test_past_orders_have_classified_shipments_and_events(world: World) -> None:
     db, _ = world
     with db.read() as s:
         shipments = {x.order_id: x for x in s.scalars(select(Shipment))}
         events = defaultdict(list)
         for e in s.scalars(select(ShipmentEvent).order_by(ShipmentEvent.at)):
             events[e.shipment_id].append(e.kind)
-    statuses, packages = Counter(), Counter()
+    statuses: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     for o, c, p in _orders(db):
         statuses[o.status] += 1
         if o.dispatch_at > NOW:
@@ -275,7 +278,7 @@ def test_past_orders_have_classified_shipments_and_events(world) -> None:
     assert statuses["open"] + statuses["allocated"] > 100
 
 
-def test_numbers_are_contiguous_per_year_of_dispatch(world) -> None:
+def test_numbers_are_contiguous_per_year_of_dispatch(world: World) -> None:
     db, _ = world
     with db.read() as s:
         for model, prefix in ((Order, "ORD"), (Shipment, "SHP")):
@@ -292,7 +295,7 @@ def test_numbers_are_contiguous_per_year_of_dispatch(world) -> None:
                 assert sorted(ns) == list(range(1, len(ns) + 1))
 
 
-def test_batches_this_week_and_next_one_short_and_unallocated(world) -> None:
+def test_batches_this_week_and_next_one_short_and_unallocated(world: World) -> None:
     db, _ = world
     with db.read() as s:
         batches = s.scalars(select(Batch)).all()
@@ -320,7 +323,7 @@ def test_batches_this_week_and_next_one_short_and_unallocated(world) -> None:
     assert any(b.status == "allocated" for b in batches) and allocations
 
 
-def test_one_audit_entry_and_a_second_load_adds_nothing(world) -> None:
+def test_one_audit_entry_and_a_second_load_adds_nothing(world: World) -> None:
     db, org_id = world
     before = _counts(db)
     entries = [e for e in audit.list_entries(db, CLI, entity_type="demo", limit=10)
