@@ -257,12 +257,12 @@ def generate(body: GenerateIn, actor: CurrentActor, db: DB) -> orders.GenerateRe
     return orders.generate_orders(db, actor, until=body.until, contract_id=body.contract_id)
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut)
+@router.get("/orders/{order_id:int}", response_model=OrderOut)
 def get_order(order_id: OrderId, actor: CurrentActor, db: DB) -> OrderView:
     return orders.get_order(db, actor, order_id)
 
 
-@router.post("/orders/{order_id}/amendment", response_model=OrderOut)
+@router.post("/orders/{order_id:int}/amendment", response_model=OrderOut)
 def amend_order(order_id: OrderId, body: AmendIn, actor: CurrentActor, db: DB) -> OrderView:
     """Only open or allocated orders (409 otherwise); every rule is checked again."""
     return orders.amend_order(db, actor, order_id, reason=body.reason,
@@ -270,6 +270,6 @@ def amend_order(order_id: OrderId, body: AmendIn, actor: CurrentActor, db: DB) -
                               calibration_at=body.calibration_at, route_id=body.route_id)
 
 
-@router.post("/orders/{order_id}/cancellation", response_model=OrderOut)
+@router.post("/orders/{order_id:int}/cancellation", response_model=OrderOut)
 def cancel_order(order_id: OrderId, body: ReasonIn, actor: CurrentActor, db: DB) -> OrderView:
     return orders.cancel_order(db, actor, order_id, reason=body.reason)
