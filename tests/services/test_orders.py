@@ -174,3 +174,23 @@ def test_generation_lists_refused_orders(db, sup) -> None:
     with pytest.raises(InvalidInput) as e:
         orders.generate_orders(db, sup.actors["supplier_sales"], until=date(9999, 12, 31))
     assert e.value.field == "until"
+
+
+def test_six_day_ci_order_is_calibrated_144_h_after_dispatch(db, sup) -> None:
+    from isoflow.physics.decay import six_day_ci_to_eop_bq
+    from isoflow.physics.units import CI_BQ
+
+    cal = datetime(2026, 12, 16, 7, 0, tzinfo=UTC)
+    o = orders.place_order(db, sup.actors["supplier_sales"],
+                           customer_id=sup.customer_ids["BR-SAOPAULO"],
+                           product_id=sup.product_ids["MO99-BULK"], activity_bq=10 * CI_BQ,
+                           calibration_at=cal)
+    assert cal - o.dispatch_at == timedelta(hours=144)
+    assert o.activity_at_dispatch_bq == pytest.approx(six_day_ci_to_eop_bq(10.0), rel=1e-9)
+    assert o.price == pytest.approx(40.0 * 370)
+    with pytest.raises(InvalidInput) as e:
+        orders.place_order(db, sup.actors["supplier_sales"],
+                           customer_id=sup.customer_ids["BR-SAOPAULO"],
+                           product_id=sup.product_ids["MO99-BULK"], activity_bq=10 * CI_BQ,
+                           calibration_at=cal, dispatch_at=cal - timedelta(hours=100))
+    assert e.value.field == "dispatch_at"
