@@ -57,6 +57,9 @@ YEAR_RANGE = (1970, 2200)
 TOP_COUNTRIES = 5
 _TBQ = 1e12
 _MO99_LAMBDA = get_nuclide("Mo-99").decay_constant_per_s
+#: the decay exponent is clamped to ±this (e^60: a calibration ~200 days from dispatch), so
+#: no absurd record overflows PostgreSQL's float8 (an error there, not an infinity)
+_EXP_BOUND = 60.0
 
 
 def country_name(code: str, lang: str = "en") -> str:
@@ -266,7 +269,7 @@ def exports(db: Database, actor: Actor, *, year_from: int | None = None,
         units = func.sum(Order.quantity)
         calibrated = func.sum(cast(Order.quantity, Float) * Order.activity_bq)
         exponent = _clamped(_MO99_LAMBDA * _seconds_between(dialect, Order.calibration_at,
-                                                            Order.dispatch_at), 700.0)
+                                                            Order.dispatch_at), _EXP_BOUND)
         at_dispatch = func.sum(case((Product.nuclide == "Mo-99",
                                      cast(Order.quantity, Float) * Order.activity_bq
                                      * func.exp(exponent)), else_=literal(0.0)))

@@ -30,7 +30,7 @@ Unshipped = Annotated[bool, Query(description="count every order not cancelled, 
                                               "shipped and delivered ones")]
 
 
-class RowOut(Out):
+class ExportRowOut(Out):
     year: int
     country: str
     country_name: str
@@ -53,7 +53,7 @@ class RowOut(Out):
     revenue_growth: float | None
 
 
-class YearOut(Out):
+class ExportYearOut(Out):
     year: int
     orders: int
     customers: int
@@ -69,7 +69,7 @@ class YearOut(Out):
     orders_growth: float | None
 
 
-class CountryOut(Out):
+class ExportCountryOut(Out):
     country: str
     country_name: str
     domestic: bool
@@ -83,7 +83,7 @@ class CountryOut(Out):
     growth: float | None
 
 
-class ProductOut(Out):
+class ExportProductOut(Out):
     product_id: int
     product_code: str
     product_name: str
@@ -99,23 +99,23 @@ class ProductOut(Out):
     revenue_by_year: dict[int, float]
 
 
-class ReportOut(Out):
+class ExportReportOut(Out):
     org_id: int
     timezone: str
     domestic_country: str | None
     statuses: list[str]
     years: list[int]
-    rows: list[RowOut]
-    totals: list[YearOut]
-    countries: list[CountryOut]
-    products: list[ProductOut]
+    rows: list[ExportRowOut]
+    totals: list[ExportYearOut]
+    countries: list[ExportCountryOut]
+    products: list[ExportProductOut]
     top_countries: list[str]
     currencies: list[str]
     principal_currency: str | None
     generated_at: datetime
 
 
-@router.get("/exports", response_model=ReportOut)
+@router.get("/exports", response_model=ExportReportOut)
 def exports(actor: CurrentActor, db: DB, year_from: Year = None, year_to: Year = None,
             country: Country = None, product_id: ProductId = None,
             include_domestic: Domestic = True, include_unshipped: Unshipped = False,

@@ -5,7 +5,7 @@ the replenishment proposal; installing and removing a source (logistics or sales
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field
@@ -13,7 +13,6 @@ from pydantic import Field
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     ActivityBq,
-    NuclideName,
     Out,
     Reason,
     Schema,
@@ -40,20 +39,21 @@ Years = Annotated[int, Query(ge=1, le=irradiation.MAX_YEARS,
                              description="projection span [years], monthly points")]
 
 
-class SourceIn(Schema):
+class InstalledSourceIn(Schema):
     serial: Annotated[Serial, Field(max_length=irradiation.SERIAL_MAX)]
     activity_bq: ActivityBq = Field(description="activity [Bq] at reference_at (certificate)")
     reference_at: UtcDatetime
     installed_at: UtcDatetime
-    nuclide: NuclideName = "Co-60"
+    nuclide: Literal["Co-60"] = Field("Co-60", description="the sources of an irradiation "
+                                                           "centre are Co-60")
 
 
-class RemovalIn(Schema):
+class SourceRemovalIn(Schema):
     at: UtcDatetime
     reason: Reason
 
 
-class SourceOut(Out):
+class InstalledSourceOut(Out):
     id: int
     org_id: int
     customer_id: int
@@ -67,7 +67,7 @@ class SourceOut(Out):
     installed_now: bool
 
 
-class ProposalOut(Out):
+class ReplenishmentOut(Out):
     needed_at: datetime = Field(description="when the total falls below the minimum")
     order_by: datetime = Field(description="needed_at minus the lead time")
     due: bool
@@ -82,7 +82,7 @@ class ProposalOut(Out):
                                                        "target steady")
 
 
-class CentreOut(Out):
+class IrradiationCentreOut(Out):
     customer_id: int
     org_id: int
     code: str
@@ -94,22 +94,22 @@ class CentreOut(Out):
     installed_now_bq: float
     sources_installed: int
     below_at: datetime | None
-    proposal: ProposalOut | None
+    proposal: ReplenishmentOut | None
 
 
-class PointOut(Out):
+class ProjectionPointOut(Out):
     at: datetime
     activity_bq: float
 
 
-class CentreDetailOut(Out):
-    centre: CentreOut
-    sources: list[SourceOut]
+class IrradiationCentreDetailOut(Out):
+    centre: IrradiationCentreOut
+    sources: list[InstalledSourceOut]
     years: int
-    projection: list[PointOut]
+    projection: list[ProjectionPointOut]
 
 
-@router.get("/irradiation-centres", response_model=list[CentreOut])
+@router.get("/irradiation-centres", response_model=list[IrradiationCentreOut])
 def list_centres(actor: CurrentActor, db: DB, lead_months: LeadMonths = rules.DEFAULT_LEAD_MONTHS,
                  margin: Margin = rules.DEFAULT_MARGIN) -> list[CentreView]:
     """The organisation's irradiation centres: installed Co-60 now, the minimum, when it falls
@@ -117,7 +117,7 @@ def list_centres(actor: CurrentActor, db: DB, lead_months: LeadMonths = rules.DE
     return irradiation.list_centres(db, actor, lead_months=lead_months, margin=margin)
 
 
-@router.get("/irradiation-centres/{customer_id}", response_model=CentreDetailOut)
+@router.get("/irradiation-centres/{customer_id}", response_model=IrradiationCentreDetailOut)
 def centre(customer_id: CustomerId, actor: CurrentActor, db: DB, years: Years = 10,
            lead_months: LeadMonths = rules.DEFAULT_LEAD_MONTHS,
            margin: Margin = rules.DEFAULT_MARGIN) -> CentreDetail:
@@ -127,12 +127,12 @@ def centre(customer_id: CustomerId, actor: CurrentActor, db: DB, years: Years = 
                                      lead_months=lead_months, margin=margin)
 
 
-@router.post("/irradiation-centres/{customer_id}/sources", response_model=SourceOut,
+@router.post("/irradiation-centres/{customer_id}/sources", response_model=InstalledSourceOut,
              status_code=201)
-def install_source(customer_id: CustomerId, body: SourceIn, actor: CurrentActor,
+def install_source(customer_id: CustomerId, body: InstalledSourceIn, actor: CurrentActor,
                    db: DB) -> SourceView:
     """Record a sealed source installed at the centre. 422 besides the schema's rules: the
-    customer is not an irradiation centre, the nuclide is unknown or not Co-60, the reference
+    customer is not an irradiation centre, the reference
     time is more than 100 years from the installation; 409: the serial is already recorded
     at this customer."""
     return irradiation.install_source(db, actor, customer_id, serial=body.serial,
@@ -141,8 +141,8 @@ def install_source(customer_id: CustomerId, body: SourceIn, actor: CurrentActor,
                                       installed_at=body.installed_at, nuclide=body.nuclide)
 
 
-@router.post("/installed-sources/{source_id}/removal", response_model=SourceOut)
-def remove_source(source_id: SourceId, body: RemovalIn, actor: CurrentActor,
+@router.post("/installed-sources/{source_id}/removal", response_model=InstalledSourceOut)
+def remove_source(source_id: SourceId, body: SourceRemovalIn, actor: CurrentActor,
                   db: DB) -> SourceView:
     """Record that a source left the centre. 422 besides the schema's rules: ``at`` is not
     after its installation; 409: already removed."""
