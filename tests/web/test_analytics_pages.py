@@ -102,6 +102,7 @@ def test_analytics_page_en_and_ru(db, app) -> None:  # type: ignore[no-untyped-d
     assert page.status_code == 200
     assert "Brazil" in page.text and "Kazakhstan" in page.text
     assert "/static/plotly.min.js" in page.text and 'id="chart-years"' in page.text
+    assert "MO99-BULK — Sodium molybdate Mo-99, bulk solution" in page.text  # the filter
     doc = json.loads(re.search(r'id="charts-data" type="application/json">(.*?)</script>',
                                page.text, re.S).group(1))
     assert doc["years"] == [2024, 2025]

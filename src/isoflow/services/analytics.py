@@ -429,6 +429,16 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
                         principal_currency=principal, generated_at=now())
 
 
+def product_choices(db: Database, actor: Actor) -> list[tuple[int, str, str]]:
+    """(id, code, name) of the organisation's products, for a filter."""
+    actor.require(Permission.READ)
+    q = select(Product.id, Product.code, Product.name).order_by(Product.code, Product.id)
+    if actor.org_id is not None:
+        q = q.where(Product.org_id == actor.org_id)
+    with db.read() as s:
+        return [(int(i), str(c), str(n)) for i, c, n in s.execute(q)]
+
+
 CSV_HEADER = ("year", "country_code", "country_name", "domestic", "product_code",
               "product_name", "nuclide", "orders", "customers", "units",
               "calibrated_activity_tbq", "mo99_six_day_ci", "revenue", "currency",

@@ -11,13 +11,11 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from isoflow.errors import IsoflowError
 from isoflow.services import analytics
 from isoflow.services.analytics import ExportReport
 from isoflow.services.clock import now
-from isoflow.store.supplier_models import Product
 from isoflow.web import i18n
 from isoflow.web.shell import Page, SignedInPage
 
@@ -29,12 +27,7 @@ FILTERS = ("year_from", "year_to", "country", "product_id", "exports_only", "uns
 
 def _products(page: Page) -> list[tuple[int, str]]:
     """(id, "CODE — name") of the organisation's products, for the filter."""
-    org = page.actor.org_id
-    q = select(Product.id, Product.code, Product.name).order_by(Product.code)
-    if org is not None:
-        q = q.where(Product.org_id == org)
-    with page.db.read() as s:
-        return [(i, f"{c} — {n}") for i, c, n in s.execute(q)]
+    return [(i, f"{c} — {n}") for i, c, n in analytics.product_choices(page.db, page.actor)]
 
 
 def _int(text: str) -> int | None:
