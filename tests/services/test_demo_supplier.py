@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit, demo
+from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
     Allocation,
@@ -308,9 +309,9 @@ def test_batches_this_week_and_next_one_short_and_unallocated(world: World) -> N
     short = []
     for b in batches:
         ids = {int(x) for x in b.product_ids.split(",")}
-        lo = b.available_at + timedelta(hours=4)
-        mine = [(o, p) for o, p in orders if p.id in ids and lo <= o.dispatch_at
-                < lo + timedelta(days=7)]
+        lo = b.available_at
+        hi = lo + timedelta(seconds=usable_window_s(b.nuclide))
+        mine = [(o, p) for o, p in orders if p.id in ids and lo <= o.dispatch_at < hi]
         lam = get_nuclide(b.nuclide).decay_constant_per_s
         need = sum(activity_at_dispatch(b.nuclide, o.quantity * o.activity_bq,
                                         o.calibration_at, b.available_at)
@@ -321,6 +322,10 @@ def test_batches_this_week_and_next_one_short_and_unallocated(world: World) -> N
     assert len(short) == 1 and short[0].nuclide == "Mo-99"
     assert short[0].id not in allocated and short[0].status == "planned"
     assert any(b.status == "allocated" for b in batches) and allocations
+    # the production service sees the same: the short run has open orders to share
+    with time_machine.travel(NOW, tick=False):
+        preview = allocation_preview(db, CLI, short[0].id)
+    assert preview.short and preview.lines
 
 
 def test_one_audit_entry_and_a_second_load_adds_nothing(world: World) -> None:

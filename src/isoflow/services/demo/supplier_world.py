@@ -61,6 +61,7 @@ from isoflow.services.demo.supplier_data import (
     City,
     ProductSpec,
 )
+from isoflow.services.production import usable_window_s
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
     Allocation,
@@ -684,43 +685,51 @@ class _World:
         return rows
 
     def _plan_batches(self) -> None:
-        """Mo-99 and I-131 runs and a generator manufacturing day, this week (produced and
-        allocated in full to the week's orders) and next (planned; the Mo-99 run short)."""
+        """This week's Mo-99 run, I-131 run and generator manufacturing day (produced, and
+        allocated in full to the orders they serve, as isoflow.services.production would:
+        the orders of their products leaving within the nuclide's usable window after the end
+        of processing), and next week's Mo-99 run and generator day (planned; the Mo-99 run
+        falls about 15 % short and is left unallocated for the allocation page)."""
         monday = self.today - timedelta(days=self.today.weekday())
-        lines = (("MO99", "Mo-99", ("MO99-BULK",)),
-                 ("I131", "I-131", ("I131-SOL", "I131-CAPS")),
-                 ("TCGEN", "Mo-99", ("TC-GEN",)))
+        plan = ((0, "MO99", "Mo-99", ("MO99-BULK",)),
+                (0, "I131", "I-131", ("I131-SOL", "I131-CAPS")),
+                (0, "TCGEN", "Mo-99", ("TC-GEN",)),
+                (1, "MO99", "Mo-99", ("MO99-BULK",)),
+                (1, "TCGEN", "Mo-99", ("TC-GEN",)))
         self.batch_plan: list[dict[str, Any]] = []
-        self.allocs: list[tuple[int, Draft, float]] = []
-        for week in (0, 1):
+        self.allocs: list[tuple[int, Draft, float, str]] = []
+        for week, tag, nuclide, codes in plan:
             start = monday + timedelta(weeks=week)
-            lo = _local(start, "00:00", SUPPLIER_TZ)
-            hi = lo + timedelta(days=7)
-            available = lo - timedelta(hours=4)
-            for tag, nuclide, codes in lines:
-                lam = get_nuclide(nuclide).decay_constant_per_s
-                mine = [d for d in self.drafts if d.product in codes
-                        and d.status != "cancelled" and lo <= d.dispatch_at < hi]
-                need = sum(d.quantity * _at_dispatch(nuclide, d.activity_bq, d)
-                           * math.exp(lam * (d.dispatch_at - available).total_seconds())
-                           for d in mine)
-                short = week == 1 and tag == "MO99"
-                factor = 0.85 if short else 1.2
-                index = len(self.batch_plan)
-                self.batch_plan.append(dict(
-                    number=f"B-{tag}-{start:%Y%m%d}", nuclide=nuclide, codes=codes,
-                    available_at=available, capacity_bq=max(need * factor / 0.9, 1 * GBQ),
-                    yield_fraction=0.9, status="allocated" if week == 0 else "planned",
-                    note=("Produced; allocated in full to the week's orders" if week == 0
-                          else "Planned run; falls short of the week's orders by about 15 %"
-                          if short else "Planned run"),
-                    created_at=min(available - timedelta(days=10), self.now)))
-                if week == 0:
-                    for d in mine:
-                        self.allocs.append((index, d, d.quantity * _at_dispatch(
-                            nuclide, d.activity_bq, d)))
-                        if d.status == "open":
-                            d.status = "allocated"
+            available = _local(start, "00:00", SUPPLIER_TZ) - timedelta(hours=4)
+            end = available + timedelta(seconds=usable_window_s(nuclide))
+            lam = get_nuclide(nuclide).decay_constant_per_s
+            mine = [d for d in self.drafts if d.product in codes
+                    and d.status not in ("cancelled", "allocated")
+                    and available <= d.dispatch_at < end]
+            need = sum(d.quantity * _at_dispatch(nuclide, d.activity_bq, d)
+                       * math.exp(lam * (d.dispatch_at - available).total_seconds())
+                       for d in mine)
+            short = week == 1 and tag == "MO99"
+            number = f"B-{tag}-{start:%Y%m%d}"
+            index = len(self.batch_plan)
+            self.batch_plan.append(dict(
+                number=number, nuclide=nuclide, codes=codes, available_at=available,
+                capacity_bq=max(need * (0.85 if short else 1.2) / 0.9, 1 * GBQ),
+                yield_fraction=0.9, status="allocated" if week == 0 else "planned",
+                note=("Produced; allocated in full to the orders it serves" if week == 0
+                      else "Planned run; falls about 15 % short of the orders it serves"
+                      if short else "Planned"),
+                created_at=min(available - timedelta(days=10), self.now)))
+            if week == 0:
+                for d in mine:
+                    bq = d.quantity * _at_dispatch(nuclide, d.activity_bq, d)
+                    local = d.calibration_at.astimezone(d.cust.zone)
+                    self.allocs.append((index, d, bq, (
+                        f"Batch {number}: you receive {bq / GBQ:.4g} GBq of the "
+                        f"{d.quantity * d.activity_bq / GBQ:.4g} GBq ordered (100 %) for "
+                        f"calibration {local:%Y-%m-%d %H:%M} ({d.cust.city.zone})")))
+                    if d.status == "open":
+                        d.status = "allocated"
 
     def _shipments(self, s: Session, org_id: int, product_ids: dict[str, int],
                    order_ids: list[int]) -> tuple[int, int]:
@@ -731,9 +740,9 @@ class _World:
             for b in self.batch_plan])
         _insert(s, Allocation, [dict(
             org_id=org_id, batch_id=batch_ids[b], order_id=order_ids[index[id(d)]],
-            needed_bq=bq, allocated_bq=bq, message="Allocated in full",
+            needed_bq=bq, allocated_bq=bq, message=text,
             created_at=min(self.batch_plan[b]["available_at"], self.now))
-            for b, d, bq in self.allocs], ids=False)
+            for b, d, bq, text in self.allocs], ids=False)
         rng = random.Random("shipments")
         rows, meta, counters = [], [], Counter[int]()
         for i, d in enumerate(self.drafts):
