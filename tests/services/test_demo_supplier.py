@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit, demo
+from isoflow.services.orders import check_order
 from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
@@ -128,6 +129,19 @@ def test_orders_fall_within_the_licences_and_follow_the_price_rule(world: World)
         expected = o.quantity * (p.unit_price + p.price_per_gbq * o.activity_bq / 1e9)
         assert o.price == pytest.approx(expected, abs=0.01)
         assert o.quantity * o.activity_bq <= lic.limit_bq
+
+
+def test_a_sample_of_orders_passes_the_order_service_rules(world: World) -> None:
+    """What isoflow.services.orders checks on every order (activity, arrival before
+    calibration, shelf life, the licence on the arrival day) holds for every 40th order."""
+    db, _ = world
+    with db.read() as s:
+        routes = {r.id: r for r in s.scalars(select(DeliveryRoute))}
+        for o, c, p in _orders(db)[::40]:
+            checked = check_order(s, c, p, routes[o.route_id], activity_bq=o.activity_bq,
+                                  quantity=o.quantity, calibration_at=o.calibration_at,
+                                  dispatch_at=o.dispatch_at)
+            assert checked.price == pytest.approx(o.price, abs=0.01)
 
 
 def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world: World) -> None:

@@ -40,6 +40,9 @@ class ProductSpec:
     #: the physical form of the contents in a package (transport), and special form
     transport_form: str = "solid"
     special_form: bool = False
+    #: a cold kit's order activity: the most Tc-99m one pack may be labelled with, 5 vials ×
+    #: the vial's maximum of isoflow.domain.department_catalogue (nothing radioactive ships)
+    kit_label_gbq: float | None = None
 
 
 CATALOGUE: tuple[ProductSpec, ...] = (
@@ -73,15 +76,15 @@ CATALOGUE: tuple[ProductSpec, ...] = (
     ProductSpec("MAA-KIT", "Macrotech (MAA) kit for lung perfusion, pack of 5 vials",
                 "Tc-99m", "cold_kit", (), "reference_time", 365, 95.0, 0.0, 10.0,
                 "Cold kit (no activity shipped), labelled with Tc-99m eluate. "
-                + ILLUSTRATIVE),
+                + ILLUSTRATIVE, kit_label_gbq=5 * 1.184),
     ProductSpec("MDP-KIT", "Medronate (MDP) bone kit, pack of 5 vials", "Tc-99m",
                 "cold_kit", (), "reference_time", 365, 60.0, 0.0, 15.0,
                 "Cold kit (no activity shipped), labelled with Tc-99m eluate. "
-                + ILLUSTRATIVE),
+                + ILLUSTRATIVE, kit_label_gbq=5 * 11.1),
     ProductSpec("DTPA-KIT", "Pentetate (DTPA) renal kit, pack of 5 vials", "Tc-99m",
                 "cold_kit", (), "reference_time", 365, 70.0, 0.0, 10.0,
                 "Cold kit (no activity shipped), labelled with Tc-99m eluate. "
-                + ILLUSTRATIVE),
+                + ILLUSTRATIVE, kit_label_gbq=5 * 7.5),
 )
 
 #: where the supplier dispatches from (Moscow region)

@@ -366,8 +366,8 @@ class _World:
                 buys.append(Buy("I131-CAPS", rng.choice(BY_PRODUCT["I131-CAPS"].sizes_gbq)
                                 * GBQ, rng.randint(1, 6), rng.choice((6, 12, 24)) * scale))
             elif extra < 0.5:
-                buys.append(Buy(rng.choice(("MAA-KIT", "MDP-KIT", "DTPA-KIT")), 0.0,
-                                rng.randint(2, 6), 12 * scale))
+                kit = rng.choice(("MAA-KIT", "MDP-KIT", "DTPA-KIT"))
+                buys.append(Buy(kit, _kit_bq(kit), rng.randint(2, 6), 12 * scale))
             elif extra < 0.55:
                 buys.append(Buy("GA-GEN", rng.choice((1.11, 1.85)) * GBQ, 1, 1))
             return buys
@@ -406,7 +406,8 @@ class _World:
                          "Uninterrupted supply of Tc-99m generators and Macrotech (MAA) kits "
                          "to Belarus", [DeliverySpec("TC-GEN", 0, gen19, 1, "12:00", 0),
                                         DeliverySpec("TC-GEN", 3, gen19, 1, "12:00", 0),
-                                        DeliverySpec("MAA-KIT", 0, 0.0, 4, "12:00", 0)]),
+                                        DeliverySpec("MAA-KIT", 0, _kit_bq("MAA-KIT"), 4,
+                                                     "12:00", 0)]),
             ContractSpec("KZ-2023-0031", self.kazakhstan, date(2023, 9, 1), date(2027, 8, 31),
                          "Russian-made Ge-68/Ga-68 generators for Kazakhstan's PET centres "
                          "(frame contract: call-offs every 8 weeks)", [],
@@ -642,7 +643,8 @@ class _World:
         need: dict[tuple[int, str], float] = defaultdict(float)
         for d in self.drafts:
             spec = BY_PRODUCT[d.product]
-            amount = d.quantity * _at_dispatch(spec.nuclide, d.activity_bq, d)
+            amount = d.quantity * (d.activity_bq if spec.form == "cold_kit"
+                                   else _at_dispatch(spec.nuclide, d.activity_bq, d))
             need[d.cust.id, spec.nuclide] = max(need[d.cust.id, spec.nuclide], amount)
         for r in self.installed:
             need[r["customer"].id, "Co-60"] += r["activity_bq"]
@@ -870,6 +872,10 @@ def _dose_rates(rng: random.Random, spec: ProductSpec,
         return rng.uniform(300, 900) * u, rng.uniform(25, 80) * u
     surface = rng.uniform(150, 1200) * u
     return surface, surface / rng.uniform(25, 40)
+
+
+def _kit_bq(code: str) -> float:
+    return (BY_PRODUCT[code].kit_label_gbq or 1.0) * GBQ
 
 
 def _label(cls: Classification) -> str:
