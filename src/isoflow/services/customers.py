@@ -304,7 +304,7 @@ def get_customer(db: Database, actor: Actor, customer_id: int) -> CustomerDetail
 def _visible_licence(s: Session, actor: Actor, licence_id: int) -> CustomerLicence:
     x = s.get(CustomerLicence, licence_id, with_for_update=True)
     if x is None or not actor.sees(x.org_id):
-        raise NotFound(f"no customer licence {licence_id}", field="licence_id")
+        raise NotFound(f"no customer licence {licence_id}", field="customer_licence_id")
     return x
 
 

@@ -35,7 +35,7 @@ from isoflow.services.customers import CustomerDetail, CustomerView, LicenceView
 
 router = APIRouter(tags=["customers"], responses=error_responses(401, 403, 404, 409, 422))
 CustomerId = Annotated[int, path_id("customer id")]
-LicenceId = Annotated[int, path_id("customer licence id")]
+CustomerLicenceId = Annotated[int, path_id("customer licence id")]
 RouteId = Annotated[int, path_id("delivery route id")]
 
 _COUNTRIES = list(rules.country_codes())
@@ -241,12 +241,12 @@ def add_licence(customer_id: CustomerId, body: LicenceIn, actor: CurrentActor,
     return customers.add_licence(db, actor, customer_id, **body.model_dump())
 
 
-@router.patch("/customer-licences/{licence_id}", response_model=LicenceOut)
-def end_licence(licence_id: LicenceId, body: LicenceEnd, actor: CurrentActor,
+@router.patch("/customer-licences/{customer_licence_id}", response_model=LicenceOut)
+def end_licence(customer_licence_id: CustomerLicenceId, body: LicenceEnd, actor: CurrentActor,
                 db: DB) -> LicenceView:
     """End the licence early, with a reason. 422 if ``valid_to`` is before its first day;
     409 if it is after its current last day (never extended)."""
-    return customers.end_licence(db, actor, licence_id, valid_to=body.valid_to,
+    return customers.end_licence(db, actor, customer_licence_id, valid_to=body.valid_to,
                                  reason=body.reason)
 
 
