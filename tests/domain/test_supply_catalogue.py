@@ -138,3 +138,15 @@ def test_transit_priority_code_currency() -> None:
     assert rules.check_currency("EUR") == "EUR"
     with pytest.raises(InvalidInput):
         rules.check_currency("usd")
+
+
+@given(st.dates(), st.integers(0, 5000), st.integers(-6000, 6000))
+def test_licence_state_partitions_time(start, length, offset) -> None:
+    end = date.fromordinal(min(start.toordinal() + length, date.max.toordinal()))
+    today = date.fromordinal(min(max(start.toordinal() + offset, 1), date.max.toordinal()))
+    state = rules.licence_state(start, end, today)
+    assert (state == "not_yet") == (today < start)
+    assert (state == "expired") == (today > end)
+    assert (state in ("valid", "expiring")) == (start <= today <= end)
+    if state == "expiring":
+        assert (end - today).days <= rules.EXPIRING_DAYS

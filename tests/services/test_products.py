@@ -139,3 +139,14 @@ def test_tenancy_and_roles(db, sup) -> None:
         with pytest.raises(Forbidden):
             products.update_product(db, sup.actors[role], pid, unit_price=1.0, reason="r")
     assert _audit(db) == before
+
+
+def test_platform_admin_reads_all_but_creates_for_no_org(db, sup) -> None:
+    from isoflow.domain.roles import Actor
+
+    cli = Actor.command_line("tests")
+    assert len(products.list_products(db, cli)) == 6
+    before = _count(db)
+    with pytest.raises(InvalidInput) as e:
+        products.create_product(db, cli, code="Z", name="z", nuclide="Mo-99", form="liquid")
+    assert e.value.field == "org_id" and _count(db) == before
