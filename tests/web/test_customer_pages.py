@@ -111,7 +111,7 @@ def test_customers_list_search_paging_counts(db, app) -> None:  # type: ignore[n
                                   country="CN", timezone="Asia/Shanghai", kind="hospital")
     client, _ = sign_in(app, sup.usernames["viewer"])
     page = client.get("/supplier/customers")
-    assert "60 customers found" in page.text and "Page 1 of 2" in page.text
+    assert "Customers found: 60" in page.text and "Page 1 of 2" in page.text
     assert page.text.count('<tr id="customer-') == 50
     by_country = re.search(r'<ul class="counts" id="by-country">.*?</ul>', page.text, re.S)
     assert "China</a> 55" in by_country.group(0) and "Cuba</a> 1" in by_country.group(0)
@@ -119,7 +119,7 @@ def test_customers_list_search_paging_counts(db, app) -> None:  # type: ignore[n
     second = client.get("/supplier/customers", params={"page": 2})
     assert second.text.count('<tr id="customer-') == 10 and 'rel="prev"' in second.text
     found = client.get("/supplier/customers", params={"search": "minsk"})
-    assert "1 customers found" in found.text and "BY-MINSK" in found.text
+    assert "Customers found: 1" in found.text and "BY-MINSK" in found.text
     cu = client.get("/supplier/customers", params={"country": "CU"})
     assert "CU-HAVANA" in cu.text and "CN-000" not in cu.text
     centres = client.get("/supplier/customers", params={"kind": "irradiation_centre"})
