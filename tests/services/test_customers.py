@@ -211,6 +211,9 @@ def test_licence_problem_uses_the_customers_calendar(db, cuba) -> None:
     assert e.value.field == "at"
     with pytest.raises(InvalidInput):
         _problem(db, cuba, "CU-HAVANA", "Mo-99", float("nan"), datetime(2026, 2, 1, tzinfo=UTC))
+    with pytest.raises(InvalidInput) as e:  # Havana is behind UTC: the first instant overflows
+        _problem(db, cuba, "CU-HAVANA", "Mo-99", 1.0, datetime.min.replace(tzinfo=UTC))
+    assert e.value.field == "at"
 
 
 def test_licence_problem_after_end_licence(db, cuba) -> None:

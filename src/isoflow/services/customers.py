@@ -381,7 +381,11 @@ def licence_problem(s: Session, customer_id: int, nuclide: str, activity_bq: flo
     c = s.get(Customer, customer_id)
     if c is None:
         raise NotFound(f"no customer {customer_id}", field="customer_id")
-    day = at.astimezone(parse_timezone(c.timezone)).date()
+    try:
+        day = at.astimezone(parse_timezone(c.timezone)).date()
+    except OverflowError:
+        raise InvalidInput("at is too far from today to read in the customer's calendar",
+                           field="at") from None
     lics = list(s.scalars(select(CustomerLicence).where(
         CustomerLicence.customer_id == c.id, CustomerLicence.nuclide == canon)
         .order_by(CustomerLicence.id)))
