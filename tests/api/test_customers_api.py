@@ -34,8 +34,17 @@ def test_products_api(db, client) -> None:
                      json={"active": False, "unit_price": 5.0, "reason": "withdrawn"})
     assert r.status_code == 200, r.text
     assert r.json()["active"] is False and r.json()["unit_price"] == 5.0
+    r = client.post("/api/v1/products", headers=h, json={
+        "code": "MO99-B3", "name": "Mo-99 bulk", "nuclide": "Mo-99", "form": "liquid",
+        "calibration": "six_day_ci", "sizes_six_day_ci": [1000.0, 100.0]})
+    assert r.status_code == 201, r.text
+    assert [round(x, 6) for x in r.json()["sizes_six_day_ci"]] == [100.0, 1000.0]
+    assert r.json()["sizes_bq"][0] > 100 * 3.7e10
+    r = client.patch(f"/api/v1/products/{sup.product_ids['I131-SOL']}", headers=h,
+                     json={"sizes_six_day_ci": [10.0], "reason": "r"})
+    assert r.status_code == 422 and r.json()["field"] == "sizes_bq"
     listed = client.get("/api/v1/products", headers=h, params={"active_only": True}).json()
-    assert "MO99-B2" not in [x["code"] for x in listed] and len(listed) == 6
+    assert "MO99-B2" not in [x["code"] for x in listed] and len(listed) == 7
     assert client.get(f"/api/v1/products/{p['id']}", headers=h).json()["code"] == "MO99-B2"
     n = _audits(db)
     for body, status, field in (

@@ -25,6 +25,7 @@ from isoflow.api.fields import (
     path_id,
 )
 from isoflow.domain import supply_catalogue as rules
+from isoflow.errors import InvalidInput
 from isoflow.services import products
 from isoflow.services.products import ProductView
 
@@ -54,6 +55,12 @@ SizeBq = Annotated[float, Field(strict=True, gt=0, le=rules.SIZE_MAX_BQ, allow_i
 Sizes = Annotated[list[SizeBq], Field(max_length=rules.SIZES_MAX, description=(
     "the activity sizes sold [Bq] (a 6-day Ci product: at the end of processing); "
     "sorted ascending, repeats dropped; empty: any activity"))]
+SixDayCi = Annotated[float, Field(strict=True, gt=0, le=5e6, allow_inf_nan=False,
+                                  description="6-day Ci (at most 5e6: 1e18 Bq at the end of "
+                                              "processing)")]
+SizesSixDay = Annotated[list[SixDayCi], Field(max_length=rules.SIZES_MAX, description=(
+    "the sizes in 6-day Ci, instead of sizes_bq, for a Mo-99 product sold in 6-day Ci "
+    "(stored as the activity at the end of processing)"))]
 ShelfLife = Annotated[float, Field(strict=True, gt=0, le=rules.SHELF_LIFE_MAX_S,
                                    allow_inf_nan=False, description="shelf life [s]")]
 Price = Annotated[float, Field(strict=True, ge=0, le=rules.PRICE_MAX, allow_inf_nan=False)]
@@ -67,6 +74,7 @@ class ProductIn(Schema):
     nuclide: NuclideName
     form: Form
     sizes_bq: Sizes = Field(default_factory=list)
+    sizes_six_day_ci: SizesSixDay | None = None
     calibration: Calibration = Field("reference_time", description="six_day_ci: Mo-99 only")
     shelf_life_s: ShelfLife | None = None
     unit_price: Price = 0.0
@@ -84,6 +92,7 @@ class ProductPatch(Schema):
     nuclide: NuclideName | None = None
     form: Form | None = None
     sizes_bq: Sizes | None = None
+    sizes_six_day_ci: SizesSixDay | None = None
     calibration: Calibration | None = None
     shelf_life_s: ShelfLife | None = None
     unit_price: Price | None = None
@@ -119,10 +128,21 @@ class ProductOut(Out):
 _OPTIONAL = frozenset({"shelf_life_s", "procedures_per_unit", "note"})
 
 
+def _sizes(sent: dict[str, Any]) -> dict[str, Any]:
+    """``sizes_six_day_ci`` as texts the service reads ("1000 6-day Ci"), in ``sizes_bq``."""
+    six = sent.pop("sizes_six_day_ci", None)
+    if six is not None:
+        if sent.get("sizes_bq"):
+            raise InvalidInput("give the sizes in Bq or in 6-day Ci, not both",
+                               field="sizes_six_day_ci")
+        sent["sizes_bq"] = [f"{x!r} 6-day Ci" for x in six]
+    return sent
+
+
 def _changes(body: ProductPatch) -> dict[str, Any]:
     sent = body.model_dump(exclude_unset=True)
     sent.pop("reason", None)
-    return {k: v for k, v in sent.items() if v is not None or k in _OPTIONAL}
+    return _sizes({k: v for k, v in sent.items() if v is not None or k in _OPTIONAL})
 
 
 @router.get("", response_model=list[ProductOut])
@@ -133,9 +153,10 @@ def list_products(actor: CurrentActor, db: DB, active_only: bool = False) -> lis
 @router.post("", response_model=ProductOut, status_code=201)
 def create_product(body: ProductIn, actor: CurrentActor, db: DB) -> ProductView:
     """A product of the organisation's catalogue. 422 besides the schema: an unknown
-    nuclide, 6-day Ci for a nuclide other than Mo-99, a platform administrator (who acts for
+    nuclide, 6-day Ci for a nuclide other than Mo-99 (or sizes in 6-day Ci for a product
+    not sold that way; sizes in both units), a platform administrator (who acts for
     no organisation); 409 if the code is taken."""
-    return products.create_product(db, actor, **body.model_dump())
+    return products.create_product(db, actor, **_sizes(body.model_dump()))
 
 
 @router.get("/{product_id}", response_model=ProductOut)
