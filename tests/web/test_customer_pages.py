@@ -222,3 +222,14 @@ def test_new_and_changed_customer(db, app) -> None:  # type: ignore[no-untyped-d
     assert r.status_code == 303 and _audits(db) == n + 1
     c = customers.get_customer(db, sup.actors["viewer"], cid).customer
     assert c.name == "Centre Two" and c.min_installed_bq == 3.7e16
+
+
+def test_products_page_in_russian(db, app) -> None:  # type: ignore[no-untyped-def]
+    sup = make_supplier(db)
+    client, _ = sign_in(app, sup.usernames["viewer"], "ru")
+    page = client.get("/supplier/products")
+    assert page.status_code == 200 and 'lang="ru"' in page.text
+    row = re.search(rf'<tr id="product-{sup.product_ids["TC-GEN-20"]}".*?</tr>', page.text,
+                    re.S).group(0)
+    assert "20\u00a0ГБк" in row  # the activity in the page's language
+    assert "new-product-form" not in page.text
