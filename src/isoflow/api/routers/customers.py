@@ -108,7 +108,7 @@ class CustomerOut(Out):
     created_at: datetime
 
 
-class CountOut(BaseModel):
+class CustomerCountOut(BaseModel):
     value: str
     count: int
 
@@ -118,12 +118,13 @@ class CustomerPageOut(BaseModel):
     total: int
     limit: int
     offset: int
-    by_country: list[CountOut] = Field(description="the matches by country, the country "
-                                                   "filter left out")
-    by_kind: list[CountOut] = Field(description="the matches by kind, the kind filter left out")
+    by_country: list[CustomerCountOut] = Field(
+        description="the matches by country, the country filter left out")
+    by_kind: list[CustomerCountOut] = Field(
+        description="the matches by kind, the kind filter left out")
 
 
-class LicenceIn(Schema):
+class CustomerLicenceIn(Schema):
     number: LicenceNumber
     nuclide: NuclideName
     limit_bq: ActivityBq = Field(description="the most the customer may hold [Bq]")
@@ -131,13 +132,13 @@ class LicenceIn(Schema):
     valid_to: IsoDate = Field(description="the last valid day, not before valid_from")
 
 
-class LicenceEnd(Schema):
+class CustomerLicenceEnd(Schema):
     valid_to: IsoDate = Field(description="the new last valid day: not after the current "
                                           "one, not before the first")
     reason: Reason
 
 
-class LicenceOut(Out):
+class CustomerLicenceOut(Out):
     id: int
     org_id: int
     customer_id: int
@@ -149,18 +150,18 @@ class LicenceOut(Out):
     created_at: datetime
 
 
-class RouteIn(Schema):
+class DeliveryRouteIn(Schema):
     name: Name
     mode: Mode
     transit_s: Transit
 
 
-class RouteActive(Schema):
+class DeliveryRouteActive(Schema):
     active: Flag
     reason: Reason
 
 
-class RouteOut(Out):
+class DeliveryRouteOut(Out):
     id: int
     org_id: int
     customer_id: int
@@ -172,16 +173,16 @@ class RouteOut(Out):
 
 class CustomerDetailOut(BaseModel):
     customer: CustomerOut
-    licences: list[LicenceOut]
-    routes: list[RouteOut]
+    licences: list[CustomerLicenceOut]
+    routes: list[DeliveryRouteOut]
     installed_sources: int
 
 
 def _detail(d: CustomerDetail) -> CustomerDetailOut:
     return CustomerDetailOut(
         customer=CustomerOut.model_validate(d.customer),
-        licences=[LicenceOut.model_validate(x) for x in d.licences],
-        routes=[RouteOut.model_validate(r) for r in d.routes],
+        licences=[CustomerLicenceOut.model_validate(x) for x in d.licences],
+        routes=[DeliveryRouteOut.model_validate(r) for r in d.routes],
         installed_sources=d.installed_sources)
 
 
@@ -204,8 +205,8 @@ def list_customers(
     return CustomerPageOut(
         items=[CustomerOut.model_validate(c) for c in page.items], total=page.total,
         limit=page.limit, offset=page.offset,
-        by_country=[CountOut(value=k, count=n) for k, n in page.by_country],
-        by_kind=[CountOut(value=k, count=n) for k, n in page.by_kind])
+        by_country=[CustomerCountOut(value=k, count=n) for k, n in page.by_country],
+        by_kind=[CustomerCountOut(value=k, count=n) for k, n in page.by_kind])
 
 
 @router.post("/customers", response_model=CustomerOut, status_code=201)
@@ -233,31 +234,32 @@ def update_customer(customer_id: CustomerId, body: CustomerPatch, actor: Current
     return customers.update_customer(db, actor, customer_id, reason=body.reason, **changes)
 
 
-@router.post("/customers/{customer_id}/licences", response_model=LicenceOut, status_code=201)
-def add_licence(customer_id: CustomerId, body: LicenceIn, actor: CurrentActor,
+@router.post("/customers/{customer_id}/licences", response_model=CustomerLicenceOut,
+             status_code=201)
+def add_licence(customer_id: CustomerId, body: CustomerLicenceIn, actor: CurrentActor,
                 db: DB) -> LicenceView:
     """A licence of the customer for a nuclide. 422 besides the schema: an unknown nuclide,
     ``valid_to`` before ``valid_from``; 409 if the customer has this number for this nuclide."""
     return customers.add_licence(db, actor, customer_id, **body.model_dump())
 
 
-@router.patch("/customer-licences/{customer_licence_id}", response_model=LicenceOut)
-def end_licence(customer_licence_id: CustomerLicenceId, body: LicenceEnd, actor: CurrentActor,
-                db: DB) -> LicenceView:
+@router.patch("/customer-licences/{customer_licence_id}", response_model=CustomerLicenceOut)
+def end_licence(customer_licence_id: CustomerLicenceId, body: CustomerLicenceEnd,
+                actor: CurrentActor, db: DB) -> LicenceView:
     """End the licence early, with a reason. 422 if ``valid_to`` is before its first day;
     409 if it is after its current last day (never extended)."""
     return customers.end_licence(db, actor, customer_licence_id, valid_to=body.valid_to,
                                  reason=body.reason)
 
 
-@router.post("/customers/{customer_id}/routes", response_model=RouteOut, status_code=201)
-def add_route(customer_id: CustomerId, body: RouteIn, actor: CurrentActor,
+@router.post("/customers/{customer_id}/routes", response_model=DeliveryRouteOut, status_code=201)
+def add_route(customer_id: CustomerId, body: DeliveryRouteIn, actor: CurrentActor,
               db: DB) -> RouteView:
     return customers.add_route(db, actor, customer_id, **body.model_dump())
 
 
-@router.patch("/customer-routes/{route_id}", response_model=RouteOut)
-def set_route_active(route_id: RouteId, body: RouteActive, actor: CurrentActor,
+@router.patch("/customer-routes/{route_id}", response_model=DeliveryRouteOut)
+def set_route_active(route_id: RouteId, body: DeliveryRouteActive, actor: CurrentActor,
                      db: DB) -> RouteView:
     """Use the route again, or no longer (orders refuse an inactive route), with a reason."""
     return customers.set_route_active(db, actor, route_id, body.active, reason=body.reason)
