@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit, demo
-from isoflow.services.orders import check_order
+from isoflow.services.orders import check_order, generate_orders
 from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
@@ -172,15 +172,20 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world: World)
         assert gaps == {7}
     # every contract order matches its recurring delivery
     by_id = {d.id: d for d in deliveries}
-    for o, c, _p in orders:
+    for o, c, p in orders:
         if o.delivery_id is None:
             continue
         d = by_id[o.delivery_id]
         assert (o.product_id, o.activity_bq, o.quantity, o.contract_id) == (
             d.product_id, d.activity_bq, d.quantity, d.contract_id)
+        dispatched = o.dispatch_at.astimezone(MOSCOW)
+        assert (dispatched.weekday(), f"{dispatched:%H:%M}") == (d.weekday, "10:00")
+        if p.calibration == "six_day_ci":
+            assert o.calibration_at - o.dispatch_at == timedelta(hours=144)
+            continue
         local = o.calibration_at.astimezone(ZoneInfo(c.timezone))
         assert f"{local:%H:%M}" == d.calibration_time
-        assert (local.date() - timedelta(days=d.calibration_days)).weekday() == d.weekday
+        assert (local.date() - dispatched.date()).days == d.calibration_days
     # Belarus: generators and MAA kits every week; Kazakhstan: Ga-68 generators every year
     for country, code in (("BY", "TC-GEN"), ("BY", "MAA-KIT"), ("KZ", "GA-GEN")):
         years = Counter(o.dispatch_at.year for o, c, p in orders
@@ -192,10 +197,22 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world: World)
     hospital, customer = contracts["KG"]
     assert customer.name == demo.HOSPITAL.name
     mine = [d for d in deliveries if d.contract_id == hospital.id]
-    assert sorted(d.weekday for d in mine) == [0, 2, 4]
+    assert sorted(d.weekday for d in mine) == [1, 3, 6]  # the day before Mon, Wed, Fri
+    assert {d.calibration_time for d in mine} == {"15:00"}  # 12:00 Moscow
     assert {d.activity_bq for d in mine} == {19e9}
     assert any(o.status in ("open", "allocated") for o, c, p in orders
                if c.id == customer.id)
+
+
+def test_generating_the_contracts_orders_again_finds_them_all(world: World) -> None:
+    """isoflow.services.orders.generate_orders over the next two weeks makes nothing new:
+    the demo's contract orders are the ones it would make."""
+    db, _ = world
+    before = _counts(db)["orders"]
+    with time_machine.travel(NOW, tick=False):
+        result = generate_orders(db, CLI, until=NOW.date() + timedelta(days=13))
+    assert result.created == 0 and not result.refused and result.existing > 20
+    assert _counts(db)["orders"] == before
 
 
 def test_irradiation_centres_have_installed_co60(world: World) -> None:

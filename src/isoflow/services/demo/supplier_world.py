@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from isoflow.domain import orders as order_rules
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit
@@ -186,10 +187,10 @@ class Draft:
 @dataclass(frozen=True)
 class DeliverySpec:
     product: str
-    weekday: int  # the local day the customer receives it
+    weekday: int  # the dispatch day (0 Monday, supplier's zone)
     activity_bq: float
     quantity: int
-    calibration_time: str  # "" for a 6-day Ci product: 144 h after dispatch
+    calibration_time: str  # customer's zone; "" for a 6-day Ci product (144 h)
     calibration_days: int
 
 
@@ -239,10 +240,6 @@ def _local(d: date, hhmm: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(d, time(hh, mm), tz).astimezone(UTC)
 
 
-def _floor_hour(t: datetime) -> datetime:
-    return t.replace(minute=0, second=0, microsecond=0)
-
-
 def _next_noon(t: datetime, tz: ZoneInfo) -> datetime:
     """The customer's first local 12:00 at least an hour after ``t``."""
     local = (t + timedelta(hours=1)).astimezone(tz)
@@ -267,7 +264,8 @@ class _World:
         self._contracts()
         fixed = self._contract_orders() + self._cobalt_orders()
         self.drafts = fixed + self._growth_orders(fixed)
-        self.drafts = [d for d in self.drafts if d.dispatch_at.astimezone(SUPPLIER_TZ).date()
+        self.drafts = [d for d in self.drafts
+                       if HISTORY_START <= d.dispatch_at.astimezone(SUPPLIER_TZ).date()
                        <= self.end and d.arrival_at.astimezone(d.cust.zone).date()
                        <= d.cust.licence_to]
         self._statuses()
@@ -390,71 +388,76 @@ class _World:
         self.contracts = [
             ContractSpec("CU-2023-0117", self.cuba[0], date(2024, 1, 1), date(2028, 12, 31),
                          "Weekly Mo-99 (6-day Ci) and I-131 for Cuban hospitals since "
-                         "January 2024", [DeliverySpec("MO99-BULK", 2, 2 * ci, 1, "", 0),
-                                          DeliverySpec("I131-SOL", 3, 37 * GBQ, 1, "12:00",
-                                                       0)]),
+                         "January 2024", [DeliverySpec("MO99-BULK", 0, 2 * ci, 1, "", 6),
+                                          DeliverySpec("I131-SOL", 1, 37 * GBQ, 1, "12:00",
+                                                       3)]),
             ContractSpec("CU-2023-0118", self.cuba[1], date(2024, 1, 1), date(2028, 12, 31),
                          "Weekly Mo-99 (6-day Ci) and I-131 for Cuban hospitals since "
-                         "January 2024", [DeliverySpec("MO99-BULK", 2, 1 * ci, 1, "", 0),
-                                          DeliverySpec("I131-SOL", 3, 18.5 * GBQ, 1,
-                                                       "12:00", 0)]),
+                         "January 2024", [DeliverySpec("MO99-BULK", 0, 1 * ci, 1, "", 6),
+                                          DeliverySpec("I131-SOL", 1, 18.5 * GBQ, 1,
+                                                       "12:00", 3)]),
             ContractSpec("BR-2023-0042", self.brazil, date(2023, 7, 1), date(2028, 6, 30),
                          "Five-year supply of medical isotopes to Brazil (signed 2023)",
-                         [DeliverySpec("MO99-BULK", 1, 6 * ci, 1, "", 0),
-                          DeliverySpec("I131-SOL", 3, 74 * GBQ, 1, "12:00", 0)]),
+                         [DeliverySpec("MO99-BULK", 0, 6 * ci, 1, "", 6),
+                          DeliverySpec("I131-SOL", 2, 74 * GBQ, 1, "12:00", 3)]),
             ContractSpec("BY-2023-0009", self.belarus, date(2023, 1, 1), date(2027, 12, 31),
                          "Uninterrupted supply of Tc-99m generators and Macrotech (MAA) kits "
-                         "to Belarus", [DeliverySpec("TC-GEN", 0, gen19, 1, "12:00", 0),
-                                        DeliverySpec("TC-GEN", 3, gen19, 1, "12:00", 0),
+                         "to Belarus", [DeliverySpec("TC-GEN", 0, gen19, 1, "12:00", 1),
+                                        DeliverySpec("TC-GEN", 3, gen19, 1, "12:00", 1),
                                         DeliverySpec("MAA-KIT", 0, _kit_bq("MAA-KIT"), 4,
-                                                     "12:00", 0)]),
+                                                     "12:00", 1)]),
             ContractSpec("KZ-2023-0031", self.kazakhstan, date(2023, 9, 1), date(2027, 8, 31),
                          "Russian-made Ge-68/Ga-68 generators for Kazakhstan's PET centres "
                          "(frame contract: call-offs every 8 weeks)", [],
                          call_offs=("GA-GEN", 1.85 * GBQ, 1, 8)),
             ContractSpec(f"KG-{hospital_start.year}-0075", self.hospital, hospital_start,
                          hospital_start + timedelta(days=5 * 365), "GT-4K-type Tc-99m "
-                         "generators every Monday, Wednesday and Friday for the radionuclide "
-                         "diagnostics department (calibrated 12:00 Moscow time)",
-                         [DeliverySpec("TC-GEN", w, gen19, 1, "15:00", 0) for w in (0, 2, 4)]),
+                         "generators for the radionuclide diagnostics department every "
+                         "Monday, Wednesday and Friday morning: dispatched the day before, "
+                         "calibrated 12:00 Moscow time (15:00 Bishkek)",
+                         [DeliverySpec("TC-GEN", w, gen19, 1, "15:00", 1) for w in (6, 1, 3)]),
         ]
         for c in self.contracts:  # contract customers buy under their contract only
             c.cust.group = "fixed"
 
     def _contract_orders(self) -> list[Draft]:
+        """Every delivery's orders as isoflow.services.orders.generate_orders makes them
+        (isoflow.domain.orders.delivery_moments: dispatched at 10:00 Moscow time on the
+        delivery's weekday, calibrated ``calibration_days`` later at ``calibration_time`` in
+        the customer's zone, or 144 h after dispatch for 6-day Ci), so generating the next
+        weeks' orders again finds them all."""
         out: list[Draft] = []
         last = date(self.end.year, 12, 31)
         for k in self.contracts:
-            cust, transit = k.cust, timedelta(hours=k.cust.transit_h)
-            first = max(k.start, HISTORY_START)
+            cust = k.cust
+            first, end = max(k.start, HISTORY_START), min(k.end, last)
+            route = order_rules.Route("route", cust.transit_h * 3600.0)
             if k.call_offs is not None:
                 product, bq, qty, weeks = k.call_offs
-                d = first + timedelta(days=(1 - first.weekday()) % 7)
-                while d <= min(k.end, last):
-                    dispatch = _local(d, "18:00", SUPPLIER_TZ)
-                    arrival = dispatch + transit
+                for d in order_rules.delivery_dates(first, end, 1)[::weeks]:
+                    dispatch = order_rules.dispatch_moment(d, SUPPLIER_TZ)
+                    arrival = dispatch + timedelta(hours=cust.transit_h)
                     out.append(Draft(cust, product, bq, qty, dispatch,
                                      _next_noon(arrival, cust.zone), arrival, k.number))
-                    d += timedelta(weeks=weeks)
                 continue
             for i, spec in enumerate(k.deliveries):
-                d = first + timedelta(days=(spec.weekday - first.weekday()) % 7)
-                if not spec.calibration_time:  # 6-day Ci: 144 h after dispatch
-                    ref_dispatch = _floor_hour(_local(d, "07:00", cust.zone) - transit)
-                    ref_cal = (ref_dispatch + SIX_DAYS).astimezone(cust.zone)
-                    k.resolved.append((f"{ref_cal:%H:%M}", (ref_cal.date() - d).days))
-                else:
-                    k.resolved.append((spec.calibration_time, spec.calibration_days))
-                hhmm, days = k.resolved[-1]
-                while d <= min(k.end, last):
-                    cal = _local(d + timedelta(days=days), hhmm, cust.zone)
-                    if not spec.calibration_time:
-                        dispatch = cal - SIX_DAYS
-                    else:
-                        dispatch = _floor_hour(_local(d, "07:00", cust.zone) - transit)
+                six_day = BY_PRODUCT[spec.product].calibration == "six_day_ci"
+                hhmm, days = spec.calibration_time, spec.calibration_days
+                if six_day:  # stated for the reader: 144 h after the 10:00 dispatch
+                    d0 = order_rules.delivery_dates(first, end, spec.weekday)[0]
+                    cal0 = (order_rules.dispatch_moment(d0, SUPPLIER_TZ) + SIX_DAYS
+                            ).astimezone(cust.zone)
+                    hhmm, days = f"{cal0:%H:%M}", (cal0.date() - d0).days
+                k.resolved.append((hhmm, days))
+                rule = order_rules.ContractDelivery(
+                    weekday=spec.weekday, calibration_time=hhmm, calibration_days=days,
+                    activity_bq=spec.activity_bq, quantity=spec.quantity, route=route)
+                for d in order_rules.delivery_dates(first, end, spec.weekday):
+                    m = order_rules.delivery_moments(rule, d, SUPPLIER_TZ, cust.zone,
+                                                     six_day=six_day)
                     out.append(Draft(cust, spec.product, spec.activity_bq, spec.quantity,
-                                     dispatch, cal, dispatch + transit, k.number, i))
-                    d += timedelta(days=7)
+                                     m.dispatch_at, m.calibration_at, m.arrival_at,
+                                     k.number, i))
         return out
 
     def _cobalt_orders(self) -> list[Draft]:
