@@ -60,6 +60,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
         demo.load(db)
     with db.read() as s:
         org_id = s.scalar(select(Product.org_id).limit(1))
+    assert org_id is not None
     yield db, org_id
     db.dispose()
 
@@ -138,7 +139,7 @@ def test_a_sample_of_orders_passes_the_order_service_rules(world: World) -> None
     with db.read() as s:
         routes = {r.id: r for r in s.scalars(select(DeliveryRoute))}
         for o, c, p in _orders(db)[::40]:
-            checked = check_order(s, c, p, routes[o.route_id], activity_bq=o.activity_bq,
+            checked = check_order(s, c, p, routes[o.route_id or 0], activity_bq=o.activity_bq,
                                   quantity=o.quantity, calibration_at=o.calibration_at,
                                   dispatch_at=o.dispatch_at)
             assert checked.price == pytest.approx(o.price, abs=0.01)

@@ -19,11 +19,25 @@ without a contract; the contracts, the Co-60 replenishments and the domestic mar
 year) are what they are, and the other customers' rates are solved each year so that the
 total hits the growth.
 
-Past orders are "delivered" (or "shipped" while in transit; a few "cancelled" with a
-reason), each with its shipment classified by isoflow.transport.classification.classify from
-the activity at dispatch and plausible dose rates, and the tracking events prepared,
-dispatched, delivered. Cold kits carry no activity: they have no shipment (as the shipments
-service refuses to classify them).
+Contract orders are the ones isoflow.services.orders.generate_orders makes (a delivery's
+weekday is its dispatch day, 10:00 Moscow time; calibrated ``calibration_days`` later at
+``calibration_time`` in the customer's zone, 6-day Ci 144 h after dispatch), so generating the
+next weeks again adds nothing. Ad-hoc orders leave at 15:00 (road) or 18:00 (air) Moscow time
+and are calibrated at the customer's first local noon after arrival (6-day Ci: + 144 h).
+
+Past orders are "delivered" (or "shipped" while in transit; about 1 in 250 small ad-hoc
+orders "cancelled" with a reason), each with its shipment classified by
+isoflow.transport.classification.classify from the activity at dispatch and plausible dose
+rates (one package per order), and the tracking events prepared, dispatched, delivered. Cold
+kits ship nothing radioactive: their orders carry the Tc-99m a pack may be labelled with and
+have no shipment (the shipments service refuses to classify them). Customers' licences cover
+three times their largest order at dispatch; a few lapsed (their orders stop) and a few expire
+within 30 days. Irradiation centres hold Co-60 pencils from before 2024 and those delivered
+since; two are below their minimum, one just above.
+
+Transit times are plausible, not real: road at ~50 km/h over 1.25× the great-circle distance
+from Moscow (Belarus and European Russia up to 1,800 km), air 5 h plus the flight and a
+connection beyond 4,500 km. Loading takes ~16 s on SQLite (``isoflow demo load`` in all).
 """
 
 from __future__ import annotations
