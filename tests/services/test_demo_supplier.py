@@ -399,3 +399,34 @@ def test_the_world_loads_on_postgresql(db_url: str) -> None:
                         capacity_bq=1e9, created_at=NOW))
     finally:
         db.dispose()
+
+
+def test_the_world_is_deterministic_and_follows_the_day() -> None:
+    """The same instant gives the same rows; another day the same customers, and the figures
+    still hold for every full year (computed here from the generated orders)."""
+    from isoflow.services.demo.supplier_world import SUPPLIER_TZ, _World
+
+    def rows(at: datetime) -> tuple[list[tuple[object, ...]], list[tuple[str, str]]]:
+        w = _World(at)
+        w.generate()
+        return ([(d.cust.code, d.product, d.activity_bq, d.quantity, d.dispatch_at,
+                  d.calibration_at, d.status) for d in w.drafts],
+                [(c.code, c.name) for c in w.customers])
+
+    first, again = rows(NOW), rows(NOW)
+    assert first == again
+    later = datetime(2028, 3, 1, 9, 0, tzinfo=UTC)
+    w = _World(later)
+    w.generate()
+    assert [(c.code, c.name) for c in w.customers] == first[1]
+    revenue: defaultdict[tuple[str, int], float] = defaultdict(float)
+    for d in w.drafts:
+        if d.status != "cancelled" and d.cust.country != "RU":
+            year = d.dispatch_at.astimezone(SUPPLIER_TZ).year
+            revenue["all", year] += d.price
+            revenue[d.cust.country, year] += d.price
+    for year in (2025, 2026, 2027):
+        assert revenue["all", year] / revenue["all", year - 1] == pytest.approx(1.15, abs=0.03)
+    assert revenue["CN", 2025] / revenue["CN", 2024] == pytest.approx(1.5, abs=0.15)
+    assert revenue["IN", 2025] / revenue["IN", 2024] == pytest.approx(3.0, abs=0.3)
+    assert min(d.dispatch_at for d in w.drafts) >= datetime(2024, 1, 1, tzinfo=SUPPLIER_TZ)
