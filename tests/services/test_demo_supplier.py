@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, demo
+from isoflow.services import audit, demo, ledger
 from isoflow.services.orders import check_order, generate_orders
 from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
@@ -203,6 +203,14 @@ def test_the_brazil_cuba_belarus_kazakhstan_and_hospital_contracts(world: World)
     assert {d.activity_bq for d in mine} == {19e9}
     assert any(o.status in ("open", "allocated") for o, c, p in orders
                if c.id == customer.id)
+    # every GT-4K in the hospital's ledger came with one of these orders, delivered
+    notes = {(o.note or "").rsplit(" ", 1)[-1]: o for o, c, p in orders if c.id == customer.id}
+    generators = [x for x in ledger.list_containers(db, CLI, limit=5000)
+                  if x.kind == "generator" and x.label.startswith("GT-4K GT4K-")]
+    assert generators
+    for g in generators:
+        order = notes[g.label.split()[-1]]
+        assert order.status == "delivered" and order.dispatch_at < g.received_at
 
 
 def test_generating_the_contracts_orders_again_finds_them_all(world: World) -> None:
@@ -225,9 +233,13 @@ def test_irradiation_centres_have_installed_co60(world: World) -> None:
     held: defaultdict[int, float] = defaultdict(float)
     for x in sources:
         assert x.nuclide == "Co-60" and x.installed_at <= NOW
+        if x.removed_at is not None:
+            assert x.installed_at < x.removed_at <= NOW
+            continue
         held[x.customer_id] += x.activity_bq * math.exp(
             -lam * (NOW - x.reference_at).total_seconds())
     assert len(centres) >= 10 and all(held[c.id] > 0 for c in centres)
+    assert any(x.removed_at is not None for x in sources)
     ratios = sorted(held[c.id] / (c.min_installed_bq or 1.0) for c in centres)
     assert sum(1 for r in ratios if r < 1) >= 2
     assert any(1 <= r < 1.1 for r in ratios)

@@ -600,10 +600,15 @@ class _World:
             for serial, bq, ref, installed in pencils:
                 if installed > self.now:
                     continue
-                held += bq * math.exp(-lam * (self.now - ref).total_seconds())
+                # pencils retire after 20 years in the rack (reference §3: 6-12 % left)
+                removed = installed + timedelta(days=round(20 * 365.25))
+                gone = removed <= self.now
+                if not gone:
+                    held += bq * math.exp(-lam * (self.now - ref).total_seconds())
                 self.installed.append(dict(customer=c, serial=serial, nuclide="Co-60",
                                            activity_bq=bq, reference_at=ref,
-                                           installed_at=installed, removed_at=None))
+                                           installed_at=installed,
+                                           removed_at=removed if gone else None))
             c.min_installed_bq = round(held / ratio / 3.7e13) * 3.7e13  # whole kCi
 
     # ------------------------------------------------------------ writing
@@ -699,7 +704,10 @@ class _World:
                 activity_bq=d.activity_bq, quantity=d.quantity,
                 calibration_at=d.calibration_at, dispatch_at=d.dispatch_at, status=d.status,
                 price=round(d.price, 2), reason=d.reason,
-                note=None if k is None else f"From contract {k.number}",
+                note=None if k is None else f"From contract {k.number}" + (
+                    # the serial the demo hospital's ledger receives it under
+                    f"; generator GT4K-{d.calibration_at.astimezone(SUPPLIER_TZ):%y%m%d}-07"
+                    if d.cust is self.hospital else ""),
                 created_at=created, updated_at=min(updated, self.now)))
         return rows
 
