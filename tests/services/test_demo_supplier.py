@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, demo, ledger
+from isoflow.services import audit, demo, irradiation, ledger
 from isoflow.services.orders import check_order, generate_orders
 from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
@@ -243,6 +243,13 @@ def test_irradiation_centres_have_installed_co60(world: World) -> None:
     ratios = sorted(held[c.id] / (c.min_installed_bq or 1.0) for c in centres)
     assert sum(1 for r in ratios if r < 1) >= 2
     assert any(1 <= r < 1.1 for r in ratios)
+    # the irradiation service sees the same: two below their minimum, replenishment due
+    views = irradiation.list_centres(db, CLI, at=NOW)
+    assert len(views) == len(centres)
+    below = [v for v in views if v.minimum_bq and v.installed_now_bq < v.minimum_bq]
+    assert len(below) >= 2 and all(v.proposal is not None and v.proposal.due for v in below)
+    for v in views:
+        assert v.installed_now_bq == pytest.approx(held[v.customer_id], rel=1e-6)
 
 
 def _revenue(db: Database, start: datetime, end: datetime,
