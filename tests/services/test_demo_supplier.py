@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from isoflow.domain.roles import Actor
 from isoflow.physics.nuclides import get_nuclide
-from isoflow.services import audit, demo, irradiation, ledger
+from isoflow.services import analytics, audit, demo, irradiation, ledger
 from isoflow.services.orders import check_order, generate_orders
 from isoflow.services.production import allocation_preview, usable_window_s
 from isoflow.store.db import Database
@@ -277,6 +277,10 @@ def test_exports_grow_15_percent_china_1_5_india_3(world: World) -> None:
         == pytest.approx(1.5, abs=0.15)
     assert _revenue(db, *_year(2025), "IN") / _revenue(db, *_year(2024), "IN") \
         == pytest.approx(3.0, abs=0.3)
+    # the analytics service (the management page) shows the same figures
+    report = analytics.exports(db, CLI, year_from=2024, year_to=2025)
+    by_year = {t.year: t.export_revenue["USD"] for t in report.totals}
+    assert by_year[2025] / by_year[2024] == pytest.approx(y25 / y24, rel=1e-6)
     # 2026 so far against the same part of 2025
     cut25 = datetime(2025, NOW.month, NOW.day, tzinfo=UTC)
     ytd26 = _revenue(db, _year(2026)[0], NOW)
