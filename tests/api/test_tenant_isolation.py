@@ -47,12 +47,12 @@ def _value(spec: dict[str, Any], name: str, schema: dict[str, Any], ids: dict[st
         if schema.get("format") == "date-time":
             return LATER if name in LATE_NAMES else ISO0
         if schema.get("format") == "date" or name in ("date", "week", "birth_date"):
-            return "1970-01-05"
+            return "2026-01-05"
         if "examples" in schema:
             return schema["examples"][0]
         return {"password": "correct horse battery", "current_password": "wrong one!!",
                 "new_password": "another good one", "timezone": "Asia/Bishkek",
-                "nuclide": "Tc-99m"}.get(name, "x1")
+                "nuclide": "Tc-99m", "calibration_time": "12:00"}.get(name, "x1")
     if kind == "integer":
         return 1
     if kind == "number":
@@ -89,9 +89,52 @@ def _b_world(db, client) -> tuple[dict[str, int], list[str]]:  # type: ignore[no
                          ).json()[0]
     ids = {"org_id": b.org_id, "site_id": b.site_id, "user_id": b.admin.user_id,
            "licence_id": licence["id"], "container_id": c["id"], "event_id": event["id"],
-           "entity_id": c["id"], **_b_department(db, b)}
+           "entity_id": c["id"], **_b_department(db, b), **_b_supplier(db)}
     return ids, ["Hospital Bravo", "bravo-secret-vial", "hospital-bravo-admin",
-                 "Bravosecret", "BRAVO-MRN"]
+                 "Bravosecret", "BRAVO-MRN", "Bravo Isotopes", "BRAVO-CONTRACT"]
+
+
+def _b_supplier(db) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """Supplier B's world: catalogue, customers, a contract with a delivery, an order, a
+    batch, a shipment and an installed source, through the services, so every supplier route
+    is tried with B's ids."""
+    from datetime import UTC, date, datetime
+
+    from isoflow.services import contracts, irradiation, orders, production, shipments
+    from tests.supplier_world import GBQ, make_supplier
+
+    sup = make_supplier(db, "Bravo Isotopes")
+    sales = sup.actors["supplier_sales"]
+    havana = sup.customer_ids["CU-HAVANA"]
+    contract = contracts.create_contract(db, sales, customer_id=havana,
+                                         number="BRAVO-CONTRACT", start_date=date(2026, 1, 1),
+                                         end_date=date(2030, 12, 31))
+    contract = contracts.add_delivery(db, sales, contract.id,
+                                      product_id=sup.product_ids["I131-SOL"], weekday=0,
+                                      calibration_time="12:00", calibration_days=3,
+                                      activity_bq=50 * GBQ, route_id=sup.route_ids["CU-HAVANA"])
+    soon = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
+    order = orders.place_order(db, sales, customer_id=havana,
+                               product_id=sup.product_ids["I131-SOL"], activity_bq=50 * GBQ,
+                               calibration_at=soon, route_id=sup.route_ids["CU-HAVANA"])
+    batch = production.create_batch(db, sup.actors["supplier_production"], number="B-BRAVO",
+                                    nuclide="I-131", available_at=soon - timedelta(days=4),
+                                    capacity_bq=1e12)
+    shipment = shipments.prepare_shipment(db, sup.actors["supplier_logistics"], order.id,
+                                          mode="air-cargo", package_type="Type B(U)",
+                                          surface_usv_h=100.0, at_1m_usv_h=5.0)
+    source = irradiation.install_source(db, sales, sup.customer_ids["UZ-IRRAD"],
+                                        serial="BRAVO-PENCIL", activity_bq=4e14,
+                                        reference_at=soon - timedelta(days=30),
+                                        installed_at=soon - timedelta(days=20))
+    with db.read() as s:  # type: ignore[attr-defined]
+        from isoflow.store.supplier_models import CustomerLicence
+        licence_id = s.query(CustomerLicence.id).filter_by(customer_id=havana).first()[0]
+    return {"product_id": sup.product_ids["MO99-BULK"], "customer_id": havana,
+            "customer_licence_id": licence_id, "route_id": sup.route_ids["CU-HAVANA"],
+            "contract_id": contract.id, "delivery_id": contract.deliveries[0].id,
+            "order_id": order.id, "batch_id": batch.id, "shipment_id": shipment.id,
+            "source_id": source.id}
 
 
 def _b_department(db, b) -> dict[str, Any]:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.times import parse_timezone
 from isoflow.services import audit
 from isoflow.services.clock import now
+from isoflow.services.customers import visible_customer
 from isoflow.services.orders import (
     OrderView,
     catalogue_product,
@@ -27,7 +28,6 @@ from isoflow.services.orders import (
     org_of,
     require_licence,
     supplier_zone,
-    visible_customer,
 )
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
@@ -121,7 +121,8 @@ def _record(k: Contract) -> dict[str, object]:
             "priority": k.priority, "status": k.status, "note": k.note}
 
 
-def _visible(s: Session, actor: Actor, contract_id: int, *, lock: bool = False) -> Contract:
+def visible_contract(s: Session, actor: Actor, contract_id: int, *,
+                     lock: bool = False) -> Contract:
     k = s.get(Contract, contract_id, with_for_update=lock)
     if k is None or not actor.sees(k.org_id):
         raise NotFound(f"no contract {contract_id}", field="contract_id")
@@ -177,7 +178,7 @@ def add_delivery(db: Database, actor: Actor, contract_id: int, *, product_id: in
     activity = rules.check_activity(activity_bq)
     rules.check_quantity(quantity)
     with db.write() as s:
-        k = _visible(s, actor, contract_id, lock=True)
+        k = visible_contract(s, actor, contract_id, lock=True)
         if k.status != "active":
             raise Conflict(f"contract {k.number} is {k.status}", field="contract_id")
         c = s.get(Customer, k.customer_id)
@@ -229,7 +230,7 @@ def end_delivery(db: Database, actor: Actor, contract_id: int, delivery_id: int,
     actor.require(Permission.SELL)
     why = clean_text(reason, field="reason", max_length=REASON_MAX, multiline=True)
     with db.write() as s:
-        k = _visible(s, actor, contract_id, lock=True)
+        k = visible_contract(s, actor, contract_id, lock=True)
         d = s.get(ContractDelivery, delivery_id)
         if d is None or d.contract_id != k.id:
             raise NotFound(f"contract {k.number} has no delivery {delivery_id}",
@@ -250,7 +251,7 @@ def cancel_contract(db: Database, actor: Actor, contract_id: int, *,
     actor.require(Permission.SELL)
     why = clean_text(reason, field="reason", max_length=REASON_MAX, multiline=True)
     with db.write() as s:
-        k = _visible(s, actor, contract_id, lock=True)
+        k = visible_contract(s, actor, contract_id, lock=True)
         if k.status != "active":
             raise Conflict(f"contract {k.number} is already {k.status}", field="contract_id")
         t = now()
@@ -280,6 +281,8 @@ def list_contracts(db: Database, actor: Actor, *, customer_id: int | None = None
     if status is not None:
         q = q.where(Contract.status == status)
     with db.read() as s:
+        if customer_id is not None:
+            visible_customer(s, actor, customer_id)
         return [_view(s, k) for k in s.scalars(q.limit(max(1, min(limit, 1000)))
                                               .offset(max(0, offset)))]
 
@@ -287,4 +290,4 @@ def list_contracts(db: Database, actor: Actor, *, customer_id: int | None = None
 def get_contract(db: Database, actor: Actor, contract_id: int) -> ContractView:
     actor.require(Permission.READ)
     with db.read() as s:
-        return _view(s, _visible(s, actor, contract_id), full=True)
+        return _view(s, visible_contract(s, actor, contract_id), full=True)

@@ -29,6 +29,7 @@ from isoflow.physics.times import parse_timezone
 from isoflow.physics.units import format_activity
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
+from isoflow.services.supplier import require_supplier
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
     Customer,
@@ -195,6 +196,7 @@ def create_customer(db: Database, actor: Actor, *, code: str, name: str, country
                       "priority": priority, "min_installed_bq": min_installed_bq,
                       "contact": contact, "active": True})
     with db.write() as s:
+        require_supplier(s, org_id)
         taken = s.scalar(select(Customer.id).where(Customer.org_id == org_id,
                                                    Customer.code == code))
         if taken is not None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,13 +27,13 @@ from isoflow.physics.nuclides import get_nuclide
 from isoflow.physics.times import parse_timezone
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
+from isoflow.services.customers import licence_problem, visible_customer
 from isoflow.store.db import Database
 from isoflow.store.models import AuditEntry, Organisation, Site
 from isoflow.store.supplier_models import (
     Contract,
     ContractDelivery,
     Customer,
-    CustomerLicence,
     DeliveryRoute,
     Order,
     Product,
@@ -134,13 +134,6 @@ def supplier_zone_name(s: Session, org_id: int) -> str:
                     .limit(1)) or "UTC"
 
 
-def visible_customer(s: Session, actor: Actor, customer_id: int) -> Customer:
-    c = s.get(Customer, customer_id)
-    if c is None or not actor.sees(c.org_id):
-        raise NotFound(f"no customer {customer_id}", field="customer_id")
-    return c
-
-
 def catalogue_product(s: Session, org_id: int, product_id: int) -> Product:
     p = s.get(Product, product_id)
     if p is None or p.org_id != org_id:
@@ -161,35 +154,6 @@ def customer_route(s: Session, customer: Customer, route_id: int | None) -> Deli
     if not r.active:
         raise InvalidInput(f"route {r.name!r} is no longer used", field="route_id")
     return r
-
-
-def _own_licence_problem(s: Session, customer_id: int, nuclide: str, activity_bq: float,
-                         at: datetime) -> str | None:
-    """Why the customer may not receive ``activity_bq`` of ``nuclide`` at ``at`` (None: it
-    may): a licence for the nuclide valid on the day of ``at`` in the customer's zone, whose
-    limit covers the activity. Used only while the customers slice's
-    ``isoflow.services.customers.licence_problem`` (the one rule) is absent."""
-    c = s.get(Customer, customer_id)
-    zone = parse_timezone(c.timezone) if c is not None else UTC
-    day = at.astimezone(zone).date()
-    lics = list(s.scalars(select(CustomerLicence).where(
-        CustomerLicence.customer_id == customer_id, CustomerLicence.nuclide == nuclide)))
-    if not lics:
-        return f"the customer holds no licence for {nuclide}"
-    valid = [x for x in lics if x.valid_from <= day <= x.valid_to]
-    if not valid:
-        return f"the customer's {nuclide} licence is not valid on {day.isoformat()}"
-    best = max(valid, key=lambda x: x.limit_bq)
-    if activity_bq > best.limit_bq:
-        return (f"{activity_bq / 1e9:.4g} GBq of {nuclide} on arrival is above the customer's "
-                f"licence {best.number} limit of {best.limit_bq / 1e9:.4g} GBq")
-    return None
-
-
-try:
-    from isoflow.services.customers import licence_problem
-except ImportError:  # pragma: no cover - the customers slice not there yet
-    licence_problem = _own_licence_problem
 
 
 def require_licence(s: Session, customer_id: int, nuclide: str, activity_bq: float,
@@ -430,6 +394,11 @@ def list_orders(db: Database, actor: Actor, *, dispatch_from: datetime | None = 
         q = q.where(Order.contract_id == contract_id)
     limit = max(1, min(int(limit), 1000))
     with db.read() as s:
+        if customer_id is not None:
+            visible_customer(s, actor, customer_id)
+        if contract_id is not None:
+            from isoflow.services.contracts import visible_contract
+            visible_contract(s, actor, contract_id)
         return [order_view(s, o) for o in s.scalars(q.limit(limit).offset(max(0, offset)))]
 
 

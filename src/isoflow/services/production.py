@@ -28,6 +28,7 @@ from isoflow.planning.allocation import Demand, Supply
 from isoflow.planning.allocation import allocate as plan_allocation
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
+from isoflow.services.supplier import supplier_org
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import (
     Allocation,
@@ -179,11 +180,9 @@ def create_batch(db: Database, actor: Actor, *, number: str, nuclide: str,
                            field="available_at")
     _check_figures(capacity_bq, yield_fraction)
     note = clean_optional_text(note, field="note", max_length=NOTE_MAX, multiline=True)
-    org = actor.org_id if actor.org_id is not None else org_id
-    if org is None:
-        raise InvalidInput("say which organisation the batch is of", field="org_id")
     wanted = sorted(set(int(p) for p in product_ids))
     with db.write() as s:
+        org = supplier_org(s, actor, org_id)
         for pid in wanted:
             p = s.get(Product, pid)
             if p is None or p.org_id != org:

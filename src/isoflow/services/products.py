@@ -23,6 +23,7 @@ from isoflow.errors import Conflict, InvalidInput, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit
 from isoflow.services.clock import now
+from isoflow.services.supplier import require_supplier
 from isoflow.store.db import Database
 from isoflow.store.supplier_models import Product
 
@@ -135,6 +136,7 @@ def create_product(db: Database, actor: Actor, *, code: str, name: str, nuclide:
                       "currency": currency, "procedures_per_unit": procedures_per_unit,
                       "note": note})
     with db.write() as s:
+        require_supplier(s, org_id)
         taken = s.scalar(select(Product.id).where(Product.org_id == org_id,
                                                   Product.code == code))
         if taken is not None:

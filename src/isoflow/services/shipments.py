@@ -41,6 +41,7 @@ from isoflow.errors import Conflict, InvalidInput, NotFound
 from isoflow.physics.nuclides import get_nuclide
 from isoflow.services import audit
 from isoflow.services.clock import aware_utc, now
+from isoflow.services.customers import visible_customer
 from isoflow.store.db import Database
 from isoflow.store.models import Organisation, Site
 from isoflow.store.supplier_models import (
@@ -483,9 +484,7 @@ def list_shipments(db: Database, actor: Actor, *, status: str | None = None,
         q = q.where(Shipment.dispatched_at < aware_utc(until, "until"))
     with db.read() as s:
         if customer_id is not None:
-            c = s.get(Customer, customer_id)
-            if c is None or not actor.sees(c.org_id):
-                raise NotFound(f"no customer {customer_id}", field="customer_id")
+            visible_customer(s, actor, customer_id)
             q = q.where(Shipment.customer_id == customer_id)
         return [_view(s, x) for x in s.scalars(q.limit(1000))]
 
