@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.api.server_process import ISOFLOW, Server  # noqa: E402
-from tests.web.test_decay_page import ARGS, CHROMIUM  # noqa: E402
+from tests.web.conftest import ARGS, CHROMIUM  # noqa: E402
 
 DOCS = ROOT / "docs"
 

@@ -92,6 +92,46 @@ SEMANTIC_422 = {
     ("GET", "/api/v1/journals/{name}"): "until not after since",
     ("GET", "/api/v1/fhir/MedicationAdministration"): "until not after since",
     ("GET", "/api/v1/elutions"): "until not after since",
+    # the supplier (issue #11)
+    ("POST", "/api/v1/products"): "unknown nuclide; 6-day Ci for another nuclide than Mo-99; "
+                                  "sizes in both units; a platform administrator",
+    ("PATCH", "/api/v1/products/{product_id}"): "the same rules against the stored values",
+    ("POST", "/api/v1/customers"): "a minimum installed activity for a customer that is not "
+                                   "an irradiation centre; a platform administrator",
+    ("PATCH", "/api/v1/customers/{customer_id}"): "the same against the stored kind",
+    ("POST", "/api/v1/customers/{customer_id}/licences"): "unknown nuclide; valid_to before "
+                                                          "valid_from",
+    ("PATCH", "/api/v1/customer-licences/{customer_licence_id}"): "valid_to before the "
+                                                                  "licence's first day",
+    ("POST", "/api/v1/contracts"): "dates outside 2000-2100; end before start",
+    ("POST", "/api/v1/contracts/{contract_id}/deliveries"): "calibrated before it can arrive; "
+        "beyond the shelf life; a local time that does not exist; inactive product or route",
+    ("POST", "/api/v1/orders"): "calibrated before arrival; beyond the shelf life; more than "
+                                "3 years away; 6-day Ci dispatch; inactive product or route",
+    ("POST", "/api/v1/orders/generation"): "until more than 3 years ahead",
+    ("POST", "/api/v1/orders/{order_id}/amendment"): "the rules of placing an order",
+    ("POST", "/api/v1/batches"): "unknown nuclide; a product of another nuclide; end of "
+                                 "processing outside 1970-2200; a platform administrator",
+    ("GET", "/api/v1/batches/{batch_id}"): "an order's need at dispatch overflows",
+    ("GET", "/api/v1/batches/{batch_id}/allocation"): "an order's need at dispatch overflows",
+    ("POST", "/api/v1/batches/{batch_id}/allocation"): "an order's need at dispatch overflows",
+    ("POST", "/api/v1/shipments"): "package type below the contents; TI over the mode's "
+        "limits; surface dose rate; Type C or exclusive use by air; a cold kit; dispatch far "
+        "from the order's",
+    ("POST", "/api/v1/shipments/{shipment_id}/dispatch"): "before packing; the package "
+                                                          "re-checked at the actual time",
+    ("POST", "/api/v1/shipments/{shipment_id}/events"): "before dispatch or in the future",
+    ("POST", "/api/v1/transport/classification"): "unknown nuclide or no A1/A2; no form; "
+        "special form not solid; calibrated_at without dispatch_at; surface above 10 mSv/h; "
+        "package below the contents",
+    ("POST", "/api/v1/irradiation-centres/{customer_id}/sources"): "not an irradiation "
+        "centre; reference far from installation",
+    ("POST", "/api/v1/installed-sources/{source_id}/removal"): "removal not after "
+                                                               "installation",
+    ("GET", "/api/v1/analytics/exports"): "year_to before year_from; a platform administrator "
+                                          "without a supplier",
+    ("GET", "/api/v1/analytics/exports.csv"): "year_to before year_from; a platform "
+                                              "administrator without a supplier",
 }
 
 

@@ -32,7 +32,7 @@ def test_demo_load_json_then_again(tmp_path: Path) -> None:
     r = _run(env, "demo", "load", "--json")
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
-    assert list(doc) == ["users"] and len(doc["users"]) == 12
+    assert list(doc) == ["users"] and len(doc["users"]) == 13
     for u in doc["users"]:
         assert set(u) == {"username", "password", "org", "role"}
         assert isinstance(u["password"], str) and len(u["password"]) >= 12

@@ -69,7 +69,8 @@ def _check_the_world(db, now: datetime) -> None:
     roles = Counter((u.org, u.role) for u in result.sign_ins)
     assert set(roles.values()) == {1}
     assert {r for o, r in roles if o == demo.SUPPLIER.name} == {
-        "admin", "supplier_sales", "supplier_logistics", "rso", "viewer"}
+        "admin", "supplier_sales", "supplier_logistics", "supplier_production", "rso",
+        "viewer"}
     assert {r for o, r in roles if o == demo.HOSPITAL.name} == {
         "admin", "radiopharmacist", "technologist", "physician", "rso", "viewer"}
     assert (None, "admin") in roles
@@ -136,7 +137,7 @@ def test_loading_again_adds_nothing_and_gives_new_passwords(db) -> None:
         auth.check_credentials(db, "bishkek.rph", old["bishkek.rph"])
     resets = [e for e in audit.list_entries(db, CLI, entity_type="user", limit=1000)
               if e.action == "updated"]
-    assert len(resets) == 12 and all(e.new["password"] == "reset" for e in resets)
+    assert len(resets) == 13 and all(e.new["password"] == "reset" for e in resets)
     assert audit.verify(db).ok
 
 
@@ -167,7 +168,7 @@ def test_the_real_first_administrator_keeps_its_password(db) -> None:
     assert "admin" not in {u.username for u in result.sign_ins}
     assert result.notes and "admin" in result.notes[0]
     assert auth.check_credentials(db, username, password).must_change_password
-    assert len(result.sign_ins) == 11
+    assert len(result.sign_ins) == 12
 
 
 def _check_the_department(db, now: datetime, site_id: int, hosp) -> None:  # type: ignore[no-untyped-def]
