@@ -132,9 +132,13 @@ def test_proposal_restores_the_target(srcs: list[Source], share: float, margin: 
     p = ir.propose(srcs, minimum, start, margin=margin)
     assert p is not None
     assert p.needed_at > start
-    # just before: not below; at it: the minimum
+    # just before: not below; at it: the minimum reached by decay, or less when a source
+    # is removed at that moment (the total drops at once)
     assert ir.activity_at(srcs, p.needed_at - timedelta(seconds=60)) >= minimum * (1 - 1e-9)
-    assert p.installed_at_need_bq == pytest.approx(minimum, rel=1e-6)
+    if any(x.removed_at == p.needed_at for x in srcs):
+        assert p.installed_at_need_bq < minimum
+    else:
+        assert p.installed_at_need_bq == pytest.approx(minimum, rel=1e-6)
     topped = [*srcs, Source(p.add_bq, p.needed_at, p.needed_at)]
     assert ir.activity_at(topped, p.needed_at) == pytest.approx(minimum * (1 + margin), rel=1e-6)
     assert p.order_by <= p.needed_at
