@@ -124,7 +124,7 @@ def _check_the_world(db, now: datetime) -> None:
 def test_loading_again_adds_nothing_and_gives_new_passwords(db) -> None:
     first = demo.load(db)
     before = _counts(db)
-    assert before["orgs"] == 2 and before["users"] == 12
+    assert before["orgs"] == 2 and before["users"] == 13
     again = demo.load(db)
     assert not again.created
     assert _counts(db) == before

@@ -217,8 +217,13 @@ def linearity(readings: Sequence[tuple[datetime, float]], tolerance: float,
     if len(set(ts)) != len(ts):
         raise InvalidInput("two readings of the series have the same time", field="readings")
     ln_a0 = sum(math.log(a) + lam * t for t, (_, a) in zip(ts, points, strict=True)) / len(ts)
-    a0 = math.exp(ln_a0)
-    expected = tuple(a0 * math.exp(-lam * t) for t in ts)
+    try:
+        a0 = math.exp(ln_a0)
+        expected = tuple(a0 * math.exp(-lam * t) for t in ts)
+    except OverflowError:
+        raise InvalidInput(f"the readings span {span / 86400:.4g} days: far too long for a "
+                           f"{nuclide} decay series (two to three days)",
+                           field="readings") from None
     deviations = tuple(_deviation(a, e, "readings")
                        for (_, a), e in zip(points, expected, strict=True))
     i = max(range(len(deviations)), key=lambda k: abs(deviations[k]))

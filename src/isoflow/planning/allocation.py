@@ -173,18 +173,47 @@ def allocate_many(supplies: Sequence[Supply], demands: Sequence[Demand]) -> Allo
                     coeff = 0.0
                 per_supply.setdefault(i, []).append((c, coeff))
             if j in fixed:
-                m.row(terms, max(0.0, fixed[j] - _SHADE), fixed[j])
+                m.row(terms, fixed[j] * (1.0 - 1e-9), fixed[j])
             else:
                 m.row([*terms, (t, -1.0)], 0.0, 0.0)
         for terms in per_supply.values():
             m.row(terms, -math.inf, 1.0)
         status, values, _, _ = m.solve(60.0, 0.0)
+        if status == "Infeasible" and fixed:  # the levels held fixed, to HiGHS' tolerance
+            for k, lo in enumerate(m.row_lower[:len(fixed)]):
+                m.row_lower[k] = max(0.0, lo * (1.0 - 1e-7))
+            status, values, _, _ = m.solve(60.0, 0.0)
         if status != "Optimal" or not values:  # pragma: no cover - an LP of this shape is
             raise RuntimeError(f"allocation LP: {status}")  # always feasible (z = t = 0)
-        level_t = min(1.0, max(0.0, values[t] - _SHADE))
-        if values[t] >= 1.0 - 1e-9:
-            level_t = 1.0
-        elif values[t] < 1e-8:  # the crumbs the shading of a level above left over
+        # a level fully served is 1 exactly only when the LP says so to float noise: a
+        # fraction just under 1 rounded up would make the next level's LP infeasible
+        level_t = 1.0 if values[t] >= 1.0 - 1e-12 else min(1.0, max(0.0, values[t] - _SHADE))
+        # HiGHS answers to its tolerances (~1e-7 absolute on t, which for a small fraction is
+        # a large relative error): keep its split between batches but scale the level's
+        # fraction to exactly what the batches it draws on have left
+        fixed_load: dict[int, float] = {}
+        level_load: dict[int, float] = {}
+        z_sum: dict[int, float] = {}
+        for (_, j), c in cols.items():
+            z_sum[j] = z_sum.get(j, 0.0) + max(0.0, values[c])
+        for (i, j), c in cols.items():
+            g = draw_factor(supplies[i], demands[j].dispatch_at) or 0.0
+            # the batch's part of the order's service; a level held fixed at its fraction
+            part = max(0.0, values[c]) / z_sum[j] if z_sum[j] > 0 else 0.0
+            if j in todo:
+                level_load[i] = level_load.get(i, 0.0) + part * demands[j].needed_bq * g
+            else:
+                fixed_load[i] = fixed_load.get(i, 0.0) + \
+                    part * fixed[j] * demands[j].needed_bq * g
+        room = [(supplies[i].available_bq - fixed_load.get(i, 0.0)) / v
+                for i, v in level_load.items() if v > 0]
+        if room and values[t] > 1e-12:
+            level_t = min(1.0, max(0.0, min(room) * (1.0 - 1e-12)))
+        # the crumbs the shading of the levels above left over (under a millionth of the
+        # batches) go to no one: a lower priority gets nothing while a higher one is short
+        level_cost = sum(demands[j].needed_bq * max(g for _, g in reach[j]) for j in todo)
+        if level_t < 1.0 and level_t * level_cost < 1e-6 * sum(x.available_bq
+                                                               for x in supplies):
             level_t = 0.0
         for j in todo:
             fixed[j] = level_t
@@ -195,6 +224,22 @@ def allocate_many(supplies: Sequence[Supply], demands: Sequence[Demand]) -> Allo
 def _result(supplies: Sequence[Supply], demands: Sequence[Demand],
             reach: list[list[tuple[int, float]]], fixed: dict[int, float],
             z: dict[tuple[int, int], float]) -> AllocationResult:
+    """The shares the fractions and split give; never more than a batch holds: the LP is
+    feasible only to the solver's tolerance (~1e-7 of a batch), so if a batch comes out
+    over, every fraction is scaled down by the same factor (the levels' order and their
+    equal shares stay as they were)."""
+    result, used = _shares(supplies, demands, reach, fixed, z)
+    over = max((u / s.available_bq for s, u in zip(supplies, used, strict=True)
+                if s.available_bq > 0), default=0.0)
+    if over > 1.0:
+        scaled = {j: t / over for j, t in fixed.items()}
+        result, _ = _shares(supplies, demands, reach, scaled, z)
+    return result
+
+
+def _shares(supplies: Sequence[Supply], demands: Sequence[Demand],
+            reach: list[list[tuple[int, float]]], fixed: dict[int, float],
+            z: dict[tuple[int, int], float]) -> tuple[AllocationResult, list[float]]:
     used = [0.0] * len(supplies)
     shares = []
     for j, d in enumerate(demands):
@@ -215,4 +260,4 @@ def _result(supplies: Sequence[Supply], demands: Sequence[Demand],
     uses = tuple(SupplyUse(s.key, s.available_bq, min(u, s.available_bq),
                            max(0.0, s.available_bq - u)) for s, u in zip(supplies, used,
                                                                           strict=True))
-    return AllocationResult(tuple(shares), uses)
+    return AllocationResult(tuple(shares), uses), used
