@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, BaseModel, Field, StrictInt
+from pydantic import AfterValidator, BaseModel, Field
 from pydantic_core import PydanticCustomError
 
 from isoflow.api.deps import DB, CurrentActor
@@ -26,6 +26,7 @@ from isoflow.api.fields import (
     Schema,
     Timezone,
     error_responses,
+    integer,
     path_id,
 )
 from isoflow.domain import supply_catalogue as rules
@@ -56,8 +57,8 @@ Code = Annotated[str, Field(strict=True, min_length=1, max_length=rules.CODE_MAX
                                         "organisation; never changes")]
 Kind = Literal["hospital", "irradiation_centre", "distributor", "research"]
 Mode = Literal["road", "air"]
-Priority = Annotated[StrictInt, Field(ge=rules.PRIORITY_MIN, le=rules.PRIORITY_MAX,
-                                      description="allocation priority, 1 served first")]
+Priority = Annotated[integer(rules.PRIORITY_MIN, rules.PRIORITY_MAX),  # type: ignore[valid-type]
+                     Field(description="allocation priority, 1 served first")]
 MinInstalled = Annotated[ActivityBq, Field(description="an irradiation centre's least "
                                                        "installed Co-60 activity [Bq]")]
 LicenceNumber = Annotated[str, Field(strict=True, min_length=1,
@@ -74,7 +75,7 @@ class CustomerIn(Schema):
     country: Country
     timezone: Timezone
     kind: Kind
-    priority: Priority = 3
+    priority: Priority = 3  # type: ignore[valid-type]
     min_installed_bq: MinInstalled | None = Field(None, description="irradiation centres only")
     contact: Note | None = None
 
@@ -86,7 +87,7 @@ class CustomerPatch(Schema):
     country: Country | None = None
     timezone: Timezone | None = None
     kind: Kind | None = None
-    priority: Priority | None = None
+    priority: Priority | None = None  # type: ignore[valid-type]
     min_installed_bq: MinInstalled | None = None
     contact: Note | None = None
     active: Flag | None = None
