@@ -372,6 +372,10 @@ def update_user(db: Database, actor: Actor, user_id: int, *, role: str | None = 
         if user.id == actor.user_id and (changes.get("active") is False
                                          or changes.get("role", user.role) != user.role):
             raise Conflict("you may not deactivate yourself or change your own role")
+        if user.id == actor.user_id and password_hash is not None:
+            # a reset ends every token of the user, the one making the call included
+            raise Conflict("you may not reset your own password here; change it with your "
+                           "current one (POST /api/v1/auth/password or the account page)")
         if user.org_id is None and changes.get("role", Role.ADMIN.value) != Role.ADMIN.value:
             raise InvalidInput("a platform administrator keeps the admin role", field="role")
         old = {k: getattr(user, k) for k in changes if getattr(user, k) != changes[k]}
