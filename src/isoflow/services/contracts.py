@@ -192,10 +192,10 @@ def add_delivery(db: Database, actor: Actor, contract_id: int, *, product_id: in
                                                                                r.transit_s))
         # a representative week: the first dispatch day on or after the later of the
         # contract's start and today, falling back a week if its local time does not exist
-        first = max(k.start_date, now().date())
+        zone, czone = supplier_zone(s, org), parse_timezone(c.timezone)
+        first = max(k.start_date, now().astimezone(zone).date())
         day = rules.delivery_dates(first, first + timedelta(days=6), weekday)[0]
         six = p.calibration == "six_day_ci"
-        zone, czone = supplier_zone(s, org), parse_timezone(c.timezone)
         try:
             m = rules.delivery_moments(spec, day, zone, czone, six_day=six)
         except InvalidInput as e:

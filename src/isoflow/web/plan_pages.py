@@ -5,6 +5,7 @@ They call isoflow.services.day_plan only; times are shown in the site's zone, na
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -34,7 +35,8 @@ def _site_and_day(page: Page) -> tuple[SiteView, date]:
         raise PageNotFound()
     text = q.get("date", "").strip()
     try:
-        day = date.fromisoformat(text) if text else now().date()
+        day = (date.fromisoformat(text) if text
+               else now().astimezone(ZoneInfo(site.timezone)).date())
     except ValueError:
         raise InvalidInput(page._("The date must look like 2026-03-02."), field="date") from None
     return site, day
