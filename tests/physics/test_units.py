@@ -219,3 +219,32 @@ def test_readme_lists_exactly_the_accepted_units() -> None:
     for kind, table in TABLES.items():
         spelled = {u.replace("µ", mu) for u in listed[kind] for mu in ("µ", "u", "μ")}
         assert spelled == set(table), kind
+
+
+@pytest.mark.parametrize(("text", "bq"), [
+    ("150 ГБк", 150e9), ("740 МБк", 740e6), ("3 кБк", 3e3), ("2 мБк", 2e-3),
+    ("1 мкБк", 1e-6), ("10 мКи", 10 * 3.7e7), ("1 мкКи", 3.7e4), ("2 Ки", 7.4e10),
+])
+def test_russian_activity_units_are_the_si_ones(text: str, bq: float) -> None:
+    """A Russian user writes the units as GOST 8.417 does (МБк, ГБк, мКи); the pages' Russian
+    hints say so. The magnitudes are the SI prefixes', case-sensitive like the Latin ones."""
+    assert parse_activity(text) == pytest.approx(bq, rel=1e-15)
+    latin = text.replace("мкБк", "µBq").replace("мкКи", "µCi").replace("Бк", "Bq") \
+        .replace("Ки", "Ci").replace("мBq", "mBq").replace("мCi", "mCi") \
+        .replace("кBq", "kBq").replace("МBq", "MBq").replace("ГBq", "GBq")
+    assert parse_activity(latin) == parse_activity(text)
+
+
+def test_a_russian_unit_in_the_wrong_case_is_never_guessed() -> None:
+    with pytest.raises(InvalidInput, match=re.escape("'мБк' = 0.001 Bq, 'МБк' = 1e+06 Bq")):
+        parse_activity("5 мбк")
+    with pytest.raises(InvalidInput, match="did you mean 'ГБк'"):
+        parse_activity("5 гбк")
+
+
+@pytest.mark.parametrize("text", ["7,4 МБк", "1,000 MBq", "1,5"])
+def test_a_comma_in_the_number_is_refused_with_the_reason(text: str) -> None:
+    """A decimal comma (Russian) and a thousands comma (English) read differently: neither
+    is guessed, and the message says what to write instead of 'unknown unit ,4 МБк'."""
+    with pytest.raises(InvalidInput, match="has a comma: decimals take a point"):
+        parse_activity(text)

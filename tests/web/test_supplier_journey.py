@@ -39,8 +39,8 @@ TEXT = {
            "receive": "you receive", "prepared": "The package was classified and recorded.",
            "dispatched": "The shipment was dispatched.",
            "tracked": "The tracking event was recorded.", "delivered": "Delivered",
-           "status_dispatched": "Dispatched", "sign_out": "Sign out"},
-    "ru": {"created": "Договор создан.", "delivery": "Поставка добавлена.",
+           "status_dispatched": "Dispatched", "sign_out": "Sign out", "GBq": "GBq"},
+    "ru": {"created": "Контракт создан.", "delivery": "Поставка добавлена.",
            "every": ("каждый понедельник", "каждый вторник", "каждую среду", "каждый четверг",
                      "каждую пятницу", "каждую субботу", "каждое воскресенье"),
            "generated": "Создано заказов: 3, уже были: 0, отклонено: 0.",
@@ -48,7 +48,8 @@ TEXT = {
            "short": "Нехватка", "batch_allocated": "Партия распределена.",
            "receive": "вы получите", "prepared": "Упаковка классифицирована и записана.",
            "dispatched": "Груз отправлен.", "tracked": "Событие отслеживания записано.",
-           "delivered": "Доставлен", "status_dispatched": "Отправлено", "sign_out": "Выйти"},
+           "delivered": "Доставлен", "status_dispatched": "Отправлено", "sign_out": "Выйти",
+           "GBq": "ГБк"},  # a Russian user writes the unit in Russian
 }
 CERT_EN = "I hereby declare that the contents of this consignment are fully and accurately"
 CERT_RU = "Настоящим заявляю, что содержимое данного груза полностью и точно описано"
@@ -128,7 +129,7 @@ def test_contract_to_arrival(world, chromium, lang: str) -> None:  # type: ignor
     page.select_option("#delivery-weekday", str(first.weekday()))
     page.fill("#delivery-calibration_time", "12:00")
     page.fill("#delivery-calibration_days", "2")
-    page.fill("#delivery-activity", "100 GBq")
+    page.fill("#delivery-activity", f"100 {t['GBq']}")
     page.fill("#delivery-quantity", "1")
     page.click("#delivery button[type=submit]")
     page.wait_for_url(re.compile(r"done=delivery"))
@@ -171,7 +172,7 @@ def test_contract_to_arrival(world, chromium, lang: str) -> None:  # type: ignor
     page.fill("#number", f"I-{lang.upper()}-1")
     page.select_option("#nuclide", "I-131")
     page.fill("#available_at", f"{first.isoformat()}T08:00")
-    page.fill("#capacity", "150 GBq")
+    page.fill("#capacity", f"150 {t['GBq']}")
     page.click("#create button[type=submit]")
     page.wait_for_selector("#shortfall")
     shortfall = page.inner_text("#shortfall")

@@ -56,12 +56,24 @@ def _prefixed(base: str, factor: float, prefixes: Sequence[str]) -> dict[str, fl
 
 _SMALL_TO_LARGE = ("p", "n", "u", "m", "", "k", "M", "G", "T", "P", "E")
 
+#: the Russian designations of the SI prefixes (GOST 8.417-2002), for Бк and Ки
+_RU_PREFIX: dict[str, float] = {
+    "п": 1e-12, "н": 1e-9, "мк": 1e-6, "м": 1e-3, "": 1.0,
+    "к": 1e3, "М": 1e6, "Г": 1e9, "Т": 1e12, "П": 1e15, "Э": 1e18,
+}
+RUSSIAN_ACTIVITY_UNITS_BQ: dict[str, float] = {
+    **{p + "Бк": f for p, f in _RU_PREFIX.items()},
+    **{p + "Ки": f * CI_BQ for p, f in _RU_PREFIX.items()},
+}
+"""The same units as written in Russian (GOST 8.417): МБк = MBq, ГБк = GBq, мКи = mCi."""
+
 ACTIVITY_UNITS_BQ: dict[str, float] = {
     **_prefixed("Bq", 1.0, _SMALL_TO_LARGE),
     **_prefixed("Ci", CI_BQ, _SMALL_TO_LARGE),
     "dpm": 1.0 / 60.0, "dps": 1.0,  # disintegrations per minute / second
+    **RUSSIAN_ACTIVITY_UNITS_BQ,
 }
-"""Bq in one unit: pBq to EBq, pCi to ECi, dpm and dps."""
+"""Bq in one unit: pBq to EBq, pCi to ECi, dpm and dps; in Russian пБк to ЭБк, пКи to ЭКи."""
 
 DURATION_UNITS_S: dict[str, float] = {
     **_prefixed("s", 1.0, ("p", "n", "u", "m")),
@@ -105,10 +117,13 @@ _NOT_AN_ACTIVITY = {
 
 def _listing(kinds: Sequence[Kind]) -> str:
     """The units of ``kinds`` for a message, micro spelled µ once."""
-    lists = [", ".join(u for u in _TABLES[k][0] if u[0] not in "uμ") for k in kinds]
+    lists = [", ".join(u for u in _TABLES[k][0]
+                       if u[0] not in "uμ" and u not in RUSSIAN_ACTIVITY_UNITS_BQ)
+             for k in kinds]
     text = lists[0] if len(kinds) == 1 else "; ".join(
         f"{k}: {units}" for k, units in zip(kinds, lists, strict=True))
-    return f"{text} (µ also as u or μ)"
+    russian = " and in Russian, such as МБк, ГБк, мКи" if "activity" in kinds else ""
+    return f"{text} (µ also as u or μ{russian})"
 
 
 def _names(kinds: Sequence[Kind]) -> str:
@@ -206,6 +221,10 @@ def parse_quantity(value: str | float | int, kinds: Sequence[Kind], *,
             kind, factor = kinds[0], 1.0
         else:
             unit = unit.strip()
+            if re.match(r",\d", unit):  # '7,4 MBq': a decimal comma, or a thousands one?
+                fixed = value.strip().replace(",", ".", 1)
+                raise InvalidInput(f"{what} {value!r} has a comma: decimals take a point "
+                                   f"({fixed!r}) and thousands no separator", field=field)
             found = [k for k in kinds if unit in _TABLES[k][0]]
             if not found:
                 raise InvalidInput(_unknown_unit(value, unit, kinds), field=field)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,6 +13,30 @@ import highspy
 import numpy as np
 
 INF = highspy.kHighsInf
+
+_banner_lock = threading.Lock()
+_banner_shown = False
+
+
+def _highs() -> highspy.Highs:
+    """A Highs instance. The first one a process makes prints HiGHS's banner on file
+    descriptor 1 before any option can silence it, which would corrupt a command's JSON on
+    stdout: that one is made with descriptor 1 pointed at /dev/null."""
+    global _banner_shown
+    with _banner_lock:
+        if _banner_shown:
+            return highspy.Highs()  # type: ignore[no-untyped-call]
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+        return h
 
 
 @dataclass
@@ -70,7 +97,7 @@ class Milp:
         lp.a_matrix_.value_ = np.array(self.value)
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in self.integer]
-        h = highspy.Highs()  # type: ignore[no-untyped-call]
+        h = _highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("time_limit", float(time_limit_s))
         h.setOptionValue("mip_rel_gap", float(gap))

@@ -314,10 +314,13 @@ def message(batch_number: str, order: OrderNeed, fraction: float) -> str:
 def _plan(b: Batch, orders: list[OrderNeed]) -> AllocationPlan:
     lam = get_nuclide(b.nuclide).decay_constant_per_s
     supply = Supply(b.id, b.capacity_bq * b.yield_fraction, b.available_at, lam)
-    result = plan_allocation(supply, [Demand(o.order_id, o.priority, o.needed_bq, o.dispatch_at)
-                                      for o in orders])
     demand = sum(o.needed_bq * math.exp(lam * (o.dispatch_at - b.available_at)
                                         .total_seconds()) for o in orders)
+    # a short batch is shared by the linear programs HiGHS solves (priority levels in turn,
+    # pro rata within one); a batch that covers everything serves every order in full
+    result = plan_allocation(supply, [Demand(o.order_id, o.priority, o.needed_bq, o.dispatch_at)
+                                      for o in orders],
+                             method="lp" if demand > supply.available_bq else "closed")
     lines = tuple(PlanLine(order=o, allocated_bq=sh.allocated_bq, fraction=sh.fraction,
                            message=message(b.number, o, sh.fraction))
                   for o, sh in zip(orders, result.shares, strict=True))
