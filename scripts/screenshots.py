@@ -1,6 +1,7 @@
 """Screenshots of the main pages for the README tour, taken from the demo world.
 
     .venv/bin/python scripts/screenshots.py        # writes docs/*.png
+    .venv/bin/python scripts/screenshots.py supplier-analytics.png   # only that one
 
 Loads the demo world into a throw-away SQLite file, serves it with `isoflow serve`, signs in
 as the demo users in Debian's Chromium (Playwright) and saves each page full-length.
@@ -51,6 +52,11 @@ SHOTS = [
     ("bishkek.rso", "en", "/audit", "audit.png"),
     ("bishkek.admin", "en", "/admin/users", "admin-users.png"),
     ("bishkek.admin", "en", "/admin/licences", "admin-licences.png"),
+    ("exporter.viewer", "en", "plot:/supplier/analytics", "supplier-analytics.png"),
+    ("exporter.sales", "en", "/supplier/contracts", "supplier-contracts.png"),
+    ("exporter.production", "en", "/supplier/production", "supplier-production.png"),
+    ("exporter.logistics", "ru", "click:/supplier/shipments|table a[href^='/supplier/shipments/']"
+     "|#declaration-link", "supplier-declaration-ru.png"),
 ]
 
 
@@ -68,7 +74,10 @@ def main() -> None:
             server.wait_ready()
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                wanted = set(sys.argv[1:])  # file names to retake; none: all of them
                 for user, lang, path, name in SHOTS:
+                    if wanted and name not in wanted:
+                        continue
                     ctx = browser.new_context(locale="ru-RU" if lang == "ru" else "en-GB",
                                               viewport={"width": 1280, "height": 800})
                     page = ctx.new_page()
@@ -81,6 +90,15 @@ def main() -> None:
                         page.goto(server.base_url + "/containers?kind=" + path.split(":")[1])
                         page.locator("table.data tbody a").first.click()
                         page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+                    elif path.startswith("plot:"):
+                        page.goto(server.base_url + path[5:])
+                        page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+                    elif path.startswith("click:"):  # a list, then links followed in turn
+                        first, *links = path[6:].split("|")
+                        page.goto(server.base_url + first)
+                        for link in links:
+                            page.locator(link).first.click()
+                            page.wait_for_load_state()
                     else:
                         page.goto(server.base_url + path)
                     page.wait_for_timeout(500)

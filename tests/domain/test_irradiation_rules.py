@@ -159,3 +159,15 @@ def test_date_below_is_first(srcs: list[Source], minimum: float) -> None:
         t = start + step * k
         if t < below - timedelta(seconds=1):
             assert ir.activity_at(srcs, t) >= minimum * (1 - 1e-9)
+
+
+def test_reaching_the_minimum_at_an_installation_is_not_falling_below() -> None:
+    """A source decays to exactly the minimum at the moment another is installed (hypothesis
+    found it): the total never goes below there, so the date below is the later one."""
+    t = datetime(2026, 1, 3, tzinfo=UTC)
+    early = Source(1e6, t, t - timedelta(days=30))  # 1e6 Bq just at t
+    srcs = [early, Source(1e6, t, t)]
+    below = ir.date_below(srcs, 1e6, t - timedelta(days=10))
+    assert below is not None and below > t + timedelta(days=365)
+    assert ir.activity_at(srcs, below + timedelta(seconds=1)) < 1e6
+    assert ir.activity_at(srcs, below - timedelta(seconds=60)) >= 1e6

@@ -233,3 +233,39 @@ def test_hand_worked_six_day_ci_and_growth(db) -> None:
     assert b.revenue_growth == pytest.approx(0.5) and b.growth == pytest.approx(-0.5)
     assert a.growth is None and r.totals[1].growth == pytest.approx(0.5)
     assert r.totals[1].orders_growth == pytest.approx(-0.0)
+
+
+def test_the_running_year_grows_against_the_year_before_to_the_same_moment(db) -> None:
+    """On 30 June 2025 (Moscow) the year 2025 holds half a year: its growth is against 2024
+    up to 30 June 2024, not against all of 2024 (which would read as a fall)."""
+    from isoflow.services.clock import as_of
+
+    sup = make_supplier(db)
+    cust, prod = sup.customer_ids["BR-SAOPAULO"], sup.product_ids["MO99-BULK"]
+    with db.write() as s:
+        for i, (d, price) in enumerate(((datetime(2024, 3, 1, 9, tzinfo=MSK), 100.0),
+                                        (datetime(2024, 9, 1, 9, tzinfo=MSK), 300.0),
+                                        (datetime(2025, 3, 1, 9, tzinfo=MSK), 150.0))):
+            s.add(Order(org_id=sup.org_id, number=f"Y-{i}", customer_id=cust, product_id=prod,
+                        activity_bq=10 * GBQ * (1 + i), quantity=1, calibration_at=d,
+                        dispatch_at=d, status="delivered", price=price, created_at=d,
+                        updated_at=d))
+    moment = datetime(2025, 6, 30, 12, tzinfo=MSK)
+    with as_of(moment):
+        r = analytics.exports(db, sup.actors["viewer"])
+        whole = analytics.exports(db, sup.actors["viewer"], include_unshipped=True)
+    assert r.to_date == moment and r.years == [2024, 2025]
+    t24, t25 = r.totals
+    assert t24.revenue["USD"] == 400.0 and t25.revenue["USD"] == 150.0
+    assert t25.growth == pytest.approx(150 / 100 - 1) and t25.orders_growth == pytest.approx(0)
+    [br] = r.countries
+    assert br.growth == pytest.approx(0.5)
+    row25 = next(x for x in r.rows if x.year == 2025)
+    assert row25.revenue_growth == pytest.approx(0.5)
+    assert row25.growth == pytest.approx(30 / 10 - 1)  # 30 GBq against the 10 GBq of March
+    # counting open orders too, the year is the whole plan: whole years are compared
+    assert whole.to_date is None and whole.totals[1].growth == pytest.approx(150 / 400 - 1)
+    # a report of past years only is of whole years
+    with as_of(datetime(2026, 1, 10, tzinfo=MSK)):
+        later = analytics.exports(db, sup.actors["viewer"])
+    assert later.to_date is None and later.totals[1].growth == pytest.approx(150 / 400 - 1)

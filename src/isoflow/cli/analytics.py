@@ -5,6 +5,7 @@ country × product) on stdout."""
 from __future__ import annotations
 
 import sys
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -45,9 +46,14 @@ def exports(year_from: int | None = typer.Option(None, "--from", help="first yea
           f"{'6-day Ci':>10} {'revenue ' + cur:>16} {'growth':>8}")
     for t in report.totals:
         growth = "" if t.growth is None else f"{t.growth * 100:+.1f}%"
-        print(f"{t.year:>6} {t.orders:>8} {t.customers:>9} {t.countries:>9} "
+        year = f"{t.year}*" if report.to_date and t.year == report.to_date.year else t.year
+        print(f"{year:>6} {t.orders:>8} {t.customers:>9} {t.countries:>9} "
               f"{t.calibrated_tbq:>14.3f} {t.six_day_ci:>10.1f} "
               f"{t.revenue.get(cur, 0.0):>16.2f} {growth:>8}")
+    if report.to_date is not None:
+        moment = report.to_date.astimezone(ZoneInfo(report.timezone))
+        print(f"* {report.to_date.year} to {moment:%Y-%m-%d %H:%M} ({report.timezone}); its "
+              f"growth is against {report.to_date.year - 1} to the same moment")
     if report.top_countries:
         print("top countries: " + ", ".join(
             f"{c.country} {c.country_name}" for c in report.countries

@@ -127,7 +127,11 @@ def date_below(sources: Sequence[Source], minimum_bq: float, start: datetime,
         seconds = math.log(total / minimum_bq) / decay_constant_per_s
         limit = ((_LATEST if b is None else b) - a).total_seconds()
         if seconds < limit:
-            return a + timedelta(seconds=seconds)
+            t = a + timedelta(seconds=seconds)
+            # decay reaching the minimum just at a change (to float and microsecond
+            # rounding) is not below it: at an installation the total rises there
+            if b is None or t < b:
+                return t
         if b is None:
             return None
         a = b

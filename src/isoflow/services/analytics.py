@@ -18,6 +18,9 @@ Definitions:
 * revenue: Σ ``Order.price`` in the product's currency;
 * procedures: Σ quantity × ``Product.procedures_per_unit`` (None for products without it);
 * growth: this year's value / last year's − 1 for the same group; None when last year's is 0.
+  While the report's last year is still running (it is the current year in the supplier's
+  zone and only shipped orders count), its growth is against the year before *to the same
+  moment* (``to_date``): 11 months of this year against 12 of the last would read as a fall.
 
 Everything is summed by the database (GROUP BY): the years are a CASE over the UTC instants
 of each local New Year, so SQLite and PostgreSQL agree and an index on dispatch_at serves the
@@ -165,6 +168,9 @@ class ExportReport:
     currencies: list[str]
     principal_currency: str | None
     generated_at: datetime
+    #: the last year is still running: its figures are to this moment (supplier's zone), and
+    #: its growth is against the year before up to the same moment; None: whole years
+    to_date: datetime | None = None
 
 
 def _supplier(s: Session, actor: Actor, org_id: int | None) -> tuple[int, str, str | None]:
@@ -305,8 +311,35 @@ def exports(db: Database, actor: Actor, *, year_from: int | None = None,
         by_year_country = {k: len(v) for k, v in by_yc.items()}
         by_year = {k: (len(v), len(by_yk[k])) for k, v in by_y.items()}
         by_country = {k: len(v) for k, v in by_c.items()}
+        current = now().astimezone(zone)
+        to_date = earlier = None
+        if not include_unshipped and y1 == current.year and len(years) > 1:
+            to_date = current
+            # the year before to the same moment (28 February for a 29th)
+            same = current.replace(year=y1 - 1, day=min(current.day, 28)) \
+                if (current.month, current.day) == (2, 29) else current.replace(year=y1 - 1)
+            partial = (select(Customer.country, Order.product_id, Product.currency,
+                              func.count(Order.id), calibrated, func.sum(Order.price))
+                       .select_from(Order).join(Customer, Customer.id == Order.customer_id)
+                       .join(Product, Product.id == Order.product_id)
+                       .where(cond, Order.dispatch_at >= _year_start(y1 - 1, zone),
+                              Order.dispatch_at < same)
+                       .group_by(Customer.country, Order.product_id, Product.currency))
+            earlier = {(str(c), _int(pid)): _Earlier(str(cur), _int(n), _float(cal) / _TBQ,
+                                                      _float(rev))
+                       for c, pid, cur, n, cal, rev in s.execute(partial)}
     return _report(org, zone_name, domestic, statuses, years, raw, products, by_year_country,
-                   by_year, by_country, lang)
+                   by_year, by_country, lang, to_date=to_date, earlier=earlier)
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """One country × product of the year before, to the moment of the running year."""
+
+    currency: str
+    orders: int
+    calibrated_tbq: float
+    revenue: float
 
 
 def _as_time(value: object) -> datetime:
@@ -331,7 +364,9 @@ def _six_day_ci(dispatch_bq: float) -> float:
 def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...],
             years: list[int], raw: Iterable[tuple[object, ...]], products: dict[int, Product],
             by_year_country: dict[tuple[int, str], int], by_year: dict[int, tuple[int, int]],
-            by_country: dict[str, int], lang: str) -> ExportReport:
+            by_country: dict[str, int], lang: str, *, to_date: datetime | None = None,
+            earlier: dict[tuple[str, int], _Earlier] | None = None) -> ExportReport:
+    last = years[-1] if years else None
     plain: list[ExportRow] = []
     for y, c, pid, n, k, u, cal, disp, rev in raw:
         p = products[_int(pid)]
@@ -349,7 +384,11 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
     rows: list[ExportRow] = []
     for r in sorted(plain, key=lambda r: (r.year, r.country, r.product_code)):
         prev = index.get((r.year - 1, r.country, r.product_id))
-        if r.year - 1 in years:  # the year before is in the report: a missing group is 0
+        if r.year == last and earlier is not None:  # the running year: to the same moment
+            e = earlier.get((r.country, r.product_id))
+            r = replace(r, growth=_growth(r.calibrated_tbq, e.calibrated_tbq if e else 0.0),
+                        revenue_growth=_growth(r.revenue, e.revenue if e else 0.0))
+        elif r.year - 1 in years:  # the year before is in the report: a missing group is 0
             r = replace(r, growth=_growth(r.calibrated_tbq, prev.calibrated_tbq if prev else 0.0),
                         revenue_growth=_growth(r.revenue, prev.revenue if prev else 0.0))
         rows.append(r)
@@ -371,6 +410,12 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
                 export_revenue[r2.currency] += r2.revenue
         orders = sum(r.orders for r in yr)
         prev_total = totals[-1] if totals else None
+        prev_revenue = prev_total.revenue.get(principal or "", 0.0) if prev_total else 0.0
+        prev_orders = prev_total.orders if prev_total else 0
+        if y == last and earlier is not None:
+            prev_revenue = math.fsum(e.revenue for e in earlier.values()
+                                     if e.currency == principal)
+            prev_orders = sum(e.orders for e in earlier.values())
         totals.append(YearTotal(
             year=y, orders=orders, customers=by_year.get(y, (0, 0))[0],
             countries=by_year.get(y, (0, 0))[1],
@@ -380,8 +425,8 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
             procedures=math.fsum(r.procedures or 0.0 for r in yr),
             revenue=dict(revenue), export_revenue=dict(export_revenue),
             growth=None if prev_total is None or principal is None else _growth(
-                revenue.get(principal, 0.0), prev_total.revenue.get(principal, 0.0)),
-            orders_growth=None if prev_total is None else _growth(orders, prev_total.orders)))
+                revenue.get(principal, 0.0), prev_revenue),
+            orders_growth=None if prev_total is None else _growth(orders, prev_orders)))
 
     countries: list[CountryTotal] = []
     for code in sorted({r.country for r in rows}):
@@ -392,7 +437,11 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
             revenue[r2.currency] += r2.revenue
             if r2.currency == principal:
                 per_year[r2.year] += r2.revenue
-        growth = _growth(per_year[years[-1]], per_year[years[-2]]) if len(years) > 1 else None
+        before = per_year[years[-2]] if len(years) > 1 else None
+        if earlier is not None:
+            before = math.fsum(e.revenue for (k, _), e in earlier.items()
+                               if k == code and e.currency == principal)
+        growth = None if before is None else _growth(per_year[years[-1]], before)
         countries.append(CountryTotal(
             country=code, country_name=country_name(code, lang), domestic=code == domestic,
             orders=sum(r.orders for r in cr), customers=by_country.get(code, 0),
@@ -426,7 +475,7 @@ def _report(org: int, zone: str, domestic: str | None, statuses: tuple[str, ...]
     return ExportReport(org_id=org, timezone=zone, domestic_country=domestic, statuses=statuses,
                         years=years, rows=rows, totals=totals, countries=countries,
                         products=product_totals, top_countries=top, currencies=currencies,
-                        principal_currency=principal, generated_at=now())
+                        principal_currency=principal, generated_at=now(), to_date=to_date)
 
 
 def product_choices(db: Database, actor: Actor) -> list[tuple[int, str, str]]:

@@ -113,6 +113,9 @@ class ExportReportOut(Out):
     currencies: list[str]
     principal_currency: str | None
     generated_at: datetime
+    #: the last year is still running: its figures are to this moment and its growth is
+    #: against the year before to the same moment; null: whole years
+    to_date: datetime | None = None
 
 
 @router.get("/exports", response_model=ExportReportOut)
