@@ -98,6 +98,12 @@ def test_list_paging_search_counts(db, sup) -> None:
         with pytest.raises(InvalidInput) as e:
             customers.list_customers(db, sales, **kw)
         assert e.value.field == field
+    # any script in any case, on SQLite as on PostgreSQL
+    _new(db, sales, code="RU-OBNINSK", name="Обнинская клиника МРНЦ", country="RU",
+         timezone="Europe/Moscow")
+    for needle in ("обнинская", "ОБНИНСКАЯ", "мрнц", "Клиника"):
+        assert [c.code for c in customers.list_customers(db, sales, search=needle).items] \
+            == ["RU-OBNINSK"], needle
 
 
 def test_detail_with_licences_routes_sources(db, sup) -> None:

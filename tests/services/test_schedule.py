@@ -69,6 +69,10 @@ def test_register_find_update_patient(db, dep) -> None:
     cleared = schedule.update_patient(db, dep.actors["technologist"], p.id, weight_kg=None)
     assert cleared.weight_kg is None
     assert _audit_actions(db, "patient") == ["registered", "registered", "updated", "updated"]
+    _patient(db, dep, record="MRN-3", family="Асанова")  # Cyrillic, any case, both databases
+    for needle in ("асанова", "АСАНОВА", "Асан"):
+        assert [x.record_number for x in schedule.find_patients(
+            db, dep.actors["viewer"], text=needle)] == ["MRN-3"], needle
 
 
 @pytest.mark.parametrize("weight", [0, 500, float("nan")])

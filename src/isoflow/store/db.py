@@ -251,6 +251,10 @@ class Database:
             self._fetch_engine.dispose()
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -263,6 +267,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()
+        # SQLite's lower() folds ASCII only: a search for 'минск' would miss 'Минск' (and
+        # ILIKE compiles to lower() on SQLite). Python's folds every script, as PostgreSQL's
+        # does in a UTF-8 database. No index is built on lower().
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
