@@ -140,6 +140,43 @@ def test_conveyance_transport_index_limits(db) -> None:  # type: ignore[no-untyp
     assert sums["road"] == pytest.approx(50.0) and sums["air-cargo"] == 0.0
 
 
+def test_each_site_has_its_own_conveyances_and_is_the_consignor(db) -> None:  # type: ignore[no-untyped-def]
+    """A second dispatch site: its packages fill its own conveyance of the day, it is the
+    consignor on their declaration; a site of another organisation is refused, nothing
+    written."""
+    from isoflow.services import organisations
+
+    sup = make_supplier(db)
+    log = sup.actors["supplier_logistics"]
+    second = organisations.create_site(db, sup.actors["admin"], org_id=None,
+                                       name="Dimitrovgrad dispatch", timezone="Europe/Samara",
+                                       jurisdiction="RU")
+    t = t_now() + 2 * DAY
+
+    def order():  # type: ignore[no-untyped-def]
+        return make_order(db, sup, "I131-SOL", "BY-MINSK", gbq=10, dispatch_at=t)
+
+    for _ in range(2):  # TI 40 of the road conveyance's 50 at the first site
+        first = _prepare(db, log, order(), mode="road", surface_usv_h=1500, at_1m_usv_h=200)
+    assert first.site_id == sup.site_id and first.site_id != second.id
+    there = _prepare(db, log, order(), mode="road", surface_usv_h=1500, at_1m_usv_h=200,
+                     site_id=second.id)  # TI 20 more: the other site's lorry
+    assert (there.site_id, there.site_name, there.site_timezone) == (
+        second.id, "Dimitrovgrad dispatch", "Europe/Samara")
+    assert shipments.day_transport_indexes(db, log, at=t)["road"] == pytest.approx(40.0)
+    assert shipments.day_transport_indexes(db, log, at=t, site_id=second.id)["road"] == \
+        pytest.approx(20.0)
+    d = shipments.declaration(db, log, there.id)
+    assert "Dimitrovgrad dispatch" in str(d.consignor)
+    other = make_supplier(db, "Other Isotopes")
+    before = _counts(db)
+    for bad in (other.site_id, 10**9):
+        with pytest.raises(InvalidInput) as exc:
+            _prepare(db, log, order(), site_id=bad)
+        assert exc.value.field == "site_id"
+    assert _counts(db) == before
+
+
 def test_dispatch_track_deliver_and_the_activity_on_arrival(db) -> None:  # type: ignore[no-untyped-def]
     sup = make_supplier(db)
     log = sup.actors["supplier_logistics"]

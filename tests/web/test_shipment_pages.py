@@ -136,3 +136,26 @@ def test_roles_and_tenancy(db, app) -> None:  # type: ignore[no-untyped-def]
     stranger, _ = sign_in(app, other.usernames["supplier_logistics"])
     assert stranger.get(url).status_code == 404
     assert stranger.get(url + "/declaration").status_code == 404
+
+
+def test_a_second_site_is_chosen_on_the_form_and_named_on_the_shipment(db, app) -> None:  # type: ignore[no-untyped-def]
+    from isoflow.services import organisations
+
+    sup = make_supplier(db)
+    client, csrf = sign_in(app, sup.usernames["supplier_logistics"])
+    page = client.get("/supplier/shipments")
+    assert 'id="prepare-site_id"' not in page.text and 'id="site-choice"' not in page.text
+    depot = organisations.create_site(db, sup.actors["admin"], org_id=None, name="Samara depot",
+                                      timezone="Europe/Samara", jurisdiction="RU")
+    order = make_order(db, sup, "I131-SOL", "BY-MINSK", gbq=10,
+                       dispatch_at=t_now() + timedelta(hours=3))
+    page = client.get("/supplier/shipments", params={"site_id": depot.id})
+    assert 'id="prepare-site_id"' in page.text and "Europe/Samara" in page.text
+    assert f'<option value="{depot.id}" selected>Samara depot' in page.text
+    form = {"csrf_token": csrf, "order_id": str(order), "mode": "road",
+            "package_type": "Type A", "surface": "50 µSv/h", "at_1m": "2 µSv/h",
+            "dispatch_at": "", "note": "", "site_id": str(depot.id)}
+    r = client.post("/supplier/shipments", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    detail = client.get(r.headers["location"])
+    assert re.search(r'id="site">Samara depot<', detail.text), detail.text

@@ -7,8 +7,9 @@ Rules besides the classification's (isoflow.transport.classification):
 
 * the package type chosen may not be below what the contents need (422 ``package_type``);
 * a package's TI may not exceed the mode's per-package limit, nor the sum of the TIs of the
-  day's shipments by that mode (the supplier site's calendar day) plus this one the
-  conveyance's total (422 ``transport_index``) — one conveyance per mode and day is assumed;
+  day's shipments from the same site by that mode (the site's calendar day) plus this one
+  the conveyance's total (422 ``transport_index``) — one conveyance per site, mode and day
+  is assumed;
 * a surface dose rate above 10 mSv/h is never transported; by air, above 2 mSv/h needs a
   special arrangement, exclusive use is not allowed, and a load above the Type B limits by air
   needs a Type C package (not offered) — all 422;
@@ -19,8 +20,9 @@ Rules besides the classification's (isoflow.transport.classification):
   back from calibration to dispatch. A dispatch at another time than prepared re-decays it and
   re-checks the package.
 
-The supplier site (for the day's TI sums and its zone) is the organisation's first site: the
-shipments table has no site column.
+A shipment leaves from one of the supplier's sites (``site_id``; by default the
+organisation's first): the consignor on the declaration, the calendar day and zone of the TI
+sums and of the shipment's number.
 """
 
 from __future__ import annotations
@@ -108,6 +110,8 @@ class ShipmentView:
     customer_name: str
     customer_country: str
     customer_timezone: str
+    site_id: int
+    site_name: str
     site_timezone: str
     product_code: str
     nuclide: str
@@ -147,6 +151,29 @@ class ShipmentDetail:
 # ------------------------------------------------------------------ helpers
 def _site(s: Session, org_id: int) -> Site | None:
     return s.scalars(select(Site).where(Site.org_id == org_id).order_by(Site.id).limit(1)).first()
+
+
+def _dispatch_site(s: Session, org_id: int, site_id: int | None) -> Site:
+    """The supplier's site a shipment leaves from: ``site_id`` (one of the organisation's
+    sites), else its first site."""
+    if site_id is None:
+        site = _site(s, org_id)
+        if site is None:  # pragma: no cover - an organisation is created with its site
+            raise InvalidInput("the organisation has no site to dispatch from", field="site_id")
+        return site
+    if isinstance(site_id, bool) or not isinstance(site_id, int):
+        raise InvalidInput("site_id must be a site's id (an integer)", field="site_id")
+    site = s.get(Site, site_id)
+    if site is None or site.org_id != org_id:
+        raise InvalidInput(f"site_id {site_id} is not one of the supplier's sites",
+                           field="site_id")
+    return site
+
+
+def _row_site(s: Session, row: Shipment) -> Site:
+    site = s.get(Site, row.site_id)
+    assert site is not None  # a foreign key
+    return site
 
 
 def _number(value: float, field: str) -> float:
@@ -234,16 +261,16 @@ def _judge(content: Content, package_type: str, mode: str, surface_usv_h: float,
     return result, ti, label
 
 
-def _day_ti(s: Session, org_id: int, mode: str, at: datetime, zone: str,
+def _day_ti(s: Session, org_id: int, site_id: int, mode: str, at: datetime, zone: str,
             exclude: int | None = None) -> float:
-    """The sum of the TIs of the day's (the site's calendar day of ``at``) live shipments by
-    ``mode``."""
+    """The sum of the TIs of the day's (the site's calendar day of ``at``) live shipments
+    from the site by ``mode``."""
     tz = ZoneInfo(zone)
     local = at.astimezone(tz)
     start = datetime(local.year, local.month, local.day, tzinfo=tz)
     end = start + timedelta(days=1)
     q = select(func.coalesce(func.sum(Shipment.transport_index), 0.0)).where(
-        Shipment.org_id == org_id, Shipment.mode == mode,
+        Shipment.org_id == org_id, Shipment.site_id == site_id, Shipment.mode == mode,
         Shipment.status != "cancelled", Shipment.package_type != "excepted",
         Shipment.dispatched_at >= start.astimezone(ZoneInfo("UTC")),
         Shipment.dispatched_at < end.astimezone(ZoneInfo("UTC")))
@@ -252,13 +279,14 @@ def _day_ti(s: Session, org_id: int, mode: str, at: datetime, zone: str,
     return float(s.scalar(q) or 0.0)
 
 
-def _check_day(s: Session, org_id: int, mode: str, at: datetime, zone: str, ti: float,
-               exclude: int | None = None) -> None:
-    already = _day_ti(s, org_id, mode, at, zone, exclude)
+def _check_day(s: Session, org_id: int, site_id: int, mode: str, at: datetime, zone: str,
+               ti: float, exclude: int | None = None) -> None:
+    already = _day_ti(s, org_id, site_id, mode, at, zone, exclude)
     total = CONVEYANCE_TI[mode][1]
     if already + ti > total + 1e-9:
         raise InvalidInput(
-            f"the {mode} shipments of that day already carry TI {already:g}; with this "
+            f"the {mode} shipments from this site that day already carry TI {already:g}; "
+            f"with this "
             f"package's {ti:g} they would add up to {already + ti:g}, above the {total:g} a "
             f"{mode} conveyance takes", field="transport_index")
 
@@ -267,7 +295,7 @@ def _view(s: Session, row: Shipment) -> ShipmentView:
     order = s.get(Order, row.order_id)
     customer = s.get(Customer, row.customer_id)
     product = None if order is None else s.get(Product, order.product_id)
-    site = _site(s, row.org_id)
+    site = _row_site(s, row)
     assert order is not None and customer is not None and product is not None
     needed = classify([Content(row.nuclide, row.activity_bq, row.form, row.special_form)]
                       ).package
@@ -275,7 +303,8 @@ def _view(s: Session, row: Shipment) -> ShipmentView:
         id=row.id, org_id=row.org_id, number=row.number, order_id=row.order_id,
         order_number=order.number, customer_id=row.customer_id, customer_name=customer.name,
         customer_country=customer.country, customer_timezone=customer.timezone,
-        site_timezone=site.timezone if site else "UTC", product_code=product.code,
+        site_id=site.id, site_name=site.name, site_timezone=site.timezone,
+        product_code=product.code,
         nuclide=row.nuclide, activity_bq=row.activity_bq, form=row.form,
         special_form=row.special_form, package_type=row.package_type, needed_package=needed,
         un_number=row.un_number, sum_of_fractions=row.sum_of_fractions,
@@ -308,11 +337,12 @@ def _record(row: Shipment) -> dict[str, object]:
 # ------------------------------------------------------------------ use cases
 def prepare_shipment(db: Database, actor: Actor, order_id: int, *, mode: str,
                      package_type: str, surface_usv_h: float, at_1m_usv_h: float,
-                     dispatch_at: datetime | None = None,
-                     note: str | None = None) -> ShipmentView:
-    """Pack an order: classify it by its activity at dispatch (default the order's dispatch
-    time) with the measured dose rates [µSv/h], refuse a package type below the contents or a
-    load the conveyance may not take, and store the shipment "prepared"."""
+                     dispatch_at: datetime | None = None, note: str | None = None,
+                     site_id: int | None = None) -> ShipmentView:
+    """Pack an order at one of the supplier's sites (``site_id``, default the first):
+    classify it by its activity at dispatch (default the order's dispatch time) with the
+    measured dose rates [µSv/h], refuse a package type below the contents or a load the
+    conveyance may not take, and store the shipment "prepared"."""
     actor.require(Permission.SHIP)
     if mode not in MODES:
         raise InvalidInput(f"mode {mode!r} is not one of {', '.join(MODES)}", field="mode")
@@ -343,16 +373,17 @@ def prepare_shipment(db: Database, actor: Actor, order_id: int, *, mode: str,
         contents_of(product, 1.0)  # a cold kit is refused before any arithmetic
         content = contents_of(product, order_activity_at(s, order, at))
         result, ti, label = _judge(content, package_type, mode, surface, at_1m)
-        site = _site(s, order.org_id)
-        zone = site.timezone if site else "UTC"
+        site = _dispatch_site(s, order.org_id, site_id)
+        zone = site.timezone
         if package_type != "excepted":
-            _check_day(s, order.org_id, mode, at, zone, ti)
+            _check_day(s, order.org_id, site.id, mode, at, zone, ti)
         count = s.scalar(select(func.count()).select_from(Shipment)
                          .where(Shipment.org_id == order.org_id)) or 0
         row = Shipment(
             org_id=order.org_id, number=f"SH-{at.astimezone(ZoneInfo(zone)):%Y%m%d}-"
                                         f"{count + 1:05d}",
-            order_id=order.id, customer_id=order.customer_id, nuclide=content.nuclide,
+            order_id=order.id, customer_id=order.customer_id, site_id=site.id,
+            nuclide=content.nuclide,
             activity_bq=content.activity_bq, form=content.form,
             special_form=content.special_form, package_type=package_type,
             un_number=decl.un_number_for(package_type, content.special_form),
@@ -401,9 +432,9 @@ def dispatch(db: Database, actor: Actor, shipment_id: int, *,
                 raise InvalidInput(f"dispatched at {t.isoformat()}: {exc.message}",
                                    field="at") from None
             row.activity_bq, row.sum_of_fractions = content.activity_bq, result.sum_of_fractions
-            site = _site(s, row.org_id)
+            site = _row_site(s, row)
             if row.package_type != "excepted":
-                _check_day(s, row.org_id, row.mode, t, site.timezone if site else "UTC", ti,
+                _check_day(s, row.org_id, site.id, row.mode, t, site.timezone, ti,
                            exclude=row.id)
         row.dispatched_at, row.status = t, "dispatched"
         order.status, order.updated_at = "shipped", now()
@@ -489,17 +520,17 @@ def list_shipments(db: Database, actor: Actor, *, status: str | None = None,
         return [_view(s, x) for x in s.scalars(q.limit(1000))]
 
 
-def day_transport_indexes(db: Database, actor: Actor, *, at: datetime | None = None
-                          ) -> dict[str, float]:
-    """The sum of TIs per mode of the day (the supplier site's day of ``at``, default now)."""
+def day_transport_indexes(db: Database, actor: Actor, *, at: datetime | None = None,
+                          site_id: int | None = None) -> dict[str, float]:
+    """The sum of TIs per mode of the day of the shipments from a site (``site_id``, default
+    the first; its calendar day of ``at``, default now)."""
     actor.require(Permission.READ)
     t = now() if at is None else aware_utc(at, "at")
     with db.read() as s:
         if actor.org_id is None:
             return {m: 0.0 for m in MODES}
-        site = _site(s, actor.org_id)
-        zone = site.timezone if site else "UTC"
-        return {m: _day_ti(s, actor.org_id, m, t, zone) for m in MODES}
+        site = _dispatch_site(s, actor.org_id, site_id)
+        return {m: _day_ti(s, actor.org_id, site.id, m, t, site.timezone) for m in MODES}
 
 
 def _decayed(nuclide: str, bq: float, seconds: float) -> float | None:
@@ -556,13 +587,13 @@ def declaration(db: Database, actor: Actor, shipment_id: int, *,
     with db.read() as s:
         row = _shipment(s, actor, shipment_id)
         org = s.get(Organisation, row.org_id)
-        site = _site(s, row.org_id)
+        site = _row_site(s, row)
         customer = s.get(Customer, row.customer_id)
         assert org is not None and customer is not None
         contents = [Content(row.nuclide, row.activity_bq, row.form, row.special_form)]
         return decl.build(
             reference=row.number,
-            consignor=decl.Party(org.name, site.name if site else ""),
+            consignor=decl.Party(org.name, site.name),
             consignee=decl.Party(customer.name, customer.country), contents=contents,
             package_type=row.package_type, mode=row.mode, label=row.label or None,
             transport_index=None if row.package_type == "excepted" else row.transport_index,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
 
 from isoflow.store.db import Database
 from isoflow.store.models import Base
@@ -26,17 +29,42 @@ def alembic_config(db: Database | None = None) -> Config:
     return cfg
 
 
+@contextmanager
+def _migration(db: Database) -> Iterator[Connection]:
+    """A connection in one transaction for a migration. On SQLite a batch migration rebuilds
+    a table (copy, DROP, rename), and the DROP of a table other rows refer to fails while
+    foreign keys are enforced (deferring them does not help: the renamed copy never counts as
+    the parent again), so — as SQLite's documentation prescribes for schema changes — they
+    are switched off around the transaction and every reference is checked before it
+    commits (PRAGMA foreign_key_check): a migration that would orphan a row rolls back."""
+    with db.engine.connect() as connection:
+        raw = connection.connection.dbapi_connection if db.dialect == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside a transaction, or a no-op
+        try:
+            with connection.begin():
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError("the migration would leave rows referring to "
+                                           f"nothing (table, rowid, parent): {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the newest by default), in one transaction."""
     cfg = alembic_config(db)
-    with db.engine.begin() as connection:
+    with _migration(db) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
     cfg = alembic_config(db)
-    with db.engine.begin() as connection:
+    with _migration(db) as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
 

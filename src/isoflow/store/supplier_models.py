@@ -295,6 +295,8 @@ class Shipment(Base):
     number: Mapped[str] = mapped_column(String(40))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    #: the supplier's site it leaves from (consignor; its day and zone for the TI sums)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     nuclide: Mapped[str] = mapped_column(String(16))
     activity_bq: Mapped[float] = mapped_column(Float)  # at dispatch
     form: Mapped[str] = mapped_column(String(8))

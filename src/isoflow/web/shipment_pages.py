@@ -54,7 +54,8 @@ DONE = {"prepared": N_("The package was classified and recorded."),
 FORM_FIELD = {"surface_usv_h": "surface", "at_1m_usv_h": "at_1m", "transport_index": "at_1m",
               "shipment_id": None, "surface_dose_rate": "surface", "dose_rate_1m": "at_1m",
               "package": "package_type", "nuclide": "contents", "activity": "contents"}
-PREPARE_FIELDS = ("order_id", "mode", "package_type", "surface", "at_1m", "dispatch_at", "note")
+PREPARE_FIELDS = ("order_id", "mode", "package_type", "surface", "at_1m", "dispatch_at", "note",
+                  "site_id")
 
 
 class Refused(Exception):
@@ -101,11 +102,15 @@ def _time(text: str, zone: str, name: str) -> datetime | None:
                                    example=i18n.input_datetime(now(), zone)), name) from None
 
 
-def _site_zone(page: Page) -> str:
+def _sites(page: Page, chosen: str = "") -> tuple[list[Any], Any]:
+    """The organisation's sites and the one shipments leave from: ``chosen`` (an id, from
+    the query or the form) if it is one of them, else the first."""
     from isoflow.services import organisations
 
     sites = organisations.list_sites(page.db, page.actor)
-    return sites[0].timezone if sites else "UTC"
+    site = next((x for x in sites if chosen.strip().isdigit() and x.id == int(chosen)),
+                sites[0] if sites else None)
+    return sites, site
 
 
 def _name(page: Page, names: dict[str, str]) -> Any:
@@ -126,17 +131,21 @@ def _common(page: Page) -> dict[str, Any]:
 # ------------------------------------------------------------------ the list
 def _list_context(page: Page, values: dict[str, str] | None = None,
                   refused: Refused | None = None) -> dict[str, Any]:
-    zone = _site_zone(page)
+    sites, site = _sites(page, (values or {}).get("site_id")
+                         or page.request.query_params.get("site_id", ""))
+    zone = site.timezone if site else "UTC"
     t = now()
     items = shipments.list_shipments(page.db, page.actor, since=t - timedelta(days=14))
     local_today = t.astimezone(ZoneInfo(zone)).date()
     today = [x for x in items
              if x.dispatched_at.astimezone(ZoneInfo(zone)).date() == local_today]
-    sums = shipments.day_transport_indexes(page.db, page.actor, at=t)
+    sums = shipments.day_transport_indexes(page.db, page.actor, at=t,
+                                           site_id=site.id if site else None)
     choices = shipments.order_choices(page.db, page.actor) if page.can(Permission.SHIP) else []
     done = page.request.query_params.get("done", "")
     return {
-        **_common(page), "zone": zone, "items": items, "today": today,
+        **_common(page), "zone": zone, "items": items, "today": today, "sites": sites,
+        "site": site,
         "sums": [(m, sums[m], CONVEYANCE_TI[m][1]) for m in shipments.MODES],
         "choices": choices, "modes": shipments.MODES, "packages": PACKAGES,
         "values": values or {n: "" for n in PREPARE_FIELDS},
@@ -159,7 +168,8 @@ def prepare(page: SignedInPage, form: Form) -> Response:
     try:
         if not values["order_id"].strip().isdigit():
             raise Refused(page._("Choose an order."), "order_id")
-        zone = _site_zone(page)
+        _, site = _sites(page, values["site_id"])
+        zone = site.timezone if site else "UTC"
         surface = _dose(values["surface"], "surface")
         at_1m = _dose(values["at_1m"], "at_1m")
         try:
@@ -168,7 +178,7 @@ def prepare(page: SignedInPage, form: Form) -> Response:
                 package_type=values["package_type"], surface_usv_h=surface,
                 at_1m_usv_h=at_1m, dispatch_at=_time(values["dispatch_at"], zone,
                                                       "dispatch_at"),
-                note=values["note"].strip() or None)
+                note=values["note"].strip() or None, site_id=site.id if site else None)
         except IsoflowError as exc:
             raise _refused(exc) from None
     except Refused as refused:

@@ -67,6 +67,8 @@ class ShipmentIn(Schema):
     at_1m_usv_h: DoseRate = Field(description="the largest dose rate at 1 m [µSv/h]: the TI")
     dispatch_at: UtcDatetime | None = Field(None, description="default: the order's")
     note: Note | None = None
+    site_id: Id | None = Field(None, description="the supplier's site it leaves from "
+                                                 "(default: the organisation's first)")
 
 
 class ShipmentOut(Out):
@@ -79,6 +81,8 @@ class ShipmentOut(Out):
     customer_name: str
     customer_country: str
     customer_timezone: str
+    site_id: int
+    site_name: str
     site_timezone: str
     product_code: str
     nuclide: str
@@ -241,7 +245,7 @@ def prepare_shipment(body: ShipmentIn, actor: CurrentActor, db: DB) -> ShipmentV
     return shipments.prepare_shipment(
         db, actor, body.order_id, mode=body.mode, package_type=body.package_type,
         surface_usv_h=body.surface_usv_h, at_1m_usv_h=body.at_1m_usv_h,
-        dispatch_at=body.dispatch_at, note=body.note)
+        dispatch_at=body.dispatch_at, note=body.note, site_id=body.site_id)
 
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentDetailOut)

@@ -127,11 +127,11 @@ def has_supplier_world(db: Database, org_id: int) -> bool:
 def supplier_world(db: Database, org_id: int, site_id: int, day: date) -> dict[str, int]:
     """Write the supplier's catalogue, customers, contracts, orders, shipments and batches
     in one transaction; the counts written (also the audit entry's new value)."""
-    del site_id, day  # dated from the clock: history to now, open orders to now + 14 days
+    del day  # dated from the clock: history to now, open orders to now + 14 days
     world = _World(now())
     world.generate()
     with db.write() as s:
-        counts = world.write(s, org_id)
+        counts = world.write(s, org_id, site_id)
         audit.record(s, ACTOR, org_id=org_id, entity_type="demo", entity_id=org_id,
                      action="supplier_world", new=counts,
                      reason="Demo history imported as one batch (isoflow demo load): "
@@ -612,7 +612,7 @@ class _World:
             c.min_installed_bq = round(held / ratio / 3.7e13) * 3.7e13  # whole kCi
 
     # ------------------------------------------------------------ writing
-    def write(self, s: Session, org_id: int) -> dict[str, int]:
+    def write(self, s: Session, org_id: int, site_id: int) -> dict[str, int]:
         at = self.now
         product_ids = dict(zip(
             [p.code for p in CATALOGUE],
@@ -651,7 +651,7 @@ class _World:
                     for d, (hhmm, days) in zip(k.deliveries, k.resolved, strict=True)]
             k.delivery_ids = _insert(s, ContractDelivery, rows)
         order_ids = _insert(s, Order, self._order_rows(org_id, product_ids, by_number))
-        shipments, events = self._shipments(s, org_id, product_ids, order_ids)
+        shipments, events = self._shipments(s, org_id, site_id, product_ids, order_ids)
         return {"products": len(CATALOGUE), "customers": len(self.customers),
                 "foreign_customers": sum(1 for c in self.customers if c.country != "RU"),
                 "countries": len({c.country for c in self.customers if c.country != "RU"}),
@@ -758,7 +758,7 @@ class _World:
                     if d.status == "open":
                         d.status = "allocated"
 
-    def _shipments(self, s: Session, org_id: int, product_ids: dict[str, int],
+    def _shipments(self, s: Session, org_id: int, site_id: int, product_ids: dict[str, int],
                    order_ids: list[int]) -> tuple[int, int]:
         index = {id(d): i for i, d in enumerate(self.drafts)}
         batch_ids = _insert(s, Batch, [dict(
@@ -791,7 +791,8 @@ class _World:
             arrived = d.arrival_at if d.status == "delivered" else None
             rows.append(dict(
                 org_id=org_id, number=f"SHP-{year}-{counters[year]:06d}",
-                order_id=order_ids[i], customer_id=d.cust.id, nuclide=spec.nuclide,
+                order_id=order_ids[i], customer_id=d.cust.id, site_id=site_id,
+                nuclide=spec.nuclide,
                 activity_bq=content.activity_bq, form=content.form,
                 special_form=content.special_form, package_type=cls.package,
                 un_number=cls.un_number, sum_of_fractions=cls.sum_of_fractions,
