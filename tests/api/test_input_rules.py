@@ -123,6 +123,18 @@ def test_iana_zones_stay_valid(alpha, client, zone: str) -> None:
     assert r.status_code == 201 and r.json()["timezone"] == zone
 
 
+@pytest.mark.parametrize("contact", ["+7 000\u202e", "duty\x00RSO", 7, True, "x" * 201])
+def test_a_sites_emergency_contact_is_one_clean_line(alpha, client, contact: object) -> None:
+    t, _h, admin = alpha
+    _422(client.patch(f"/api/v1/sites/{t.site_id}", headers=admin,
+                      json={"emergency_contact": contact}), "emergency_contact")
+    r = client.patch(f"/api/v1/sites/{t.site_id}", headers=admin,
+                     json={"emergency_contact": " +7 000 000-00-00, duty RSO "})
+    assert r.status_code == 200 and r.json()["emergency_contact"] == "+7 000 000-00-00, duty RSO"
+    r = client.patch(f"/api/v1/sites/{t.site_id}", headers=admin, json={"emergency_contact": ""})
+    assert r.status_code == 200 and r.json()["emergency_contact"] is None
+
+
 # ---------------------------------------------------------------- item 6: no coercion
 @pytest.mark.parametrize("amount", [True, "1e9", " 1e9 ", "1_000", "5", [1e9], None])
 def test_amounts_are_json_numbers_only(alpha, client, amount: object) -> None:

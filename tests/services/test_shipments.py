@@ -168,6 +168,19 @@ def test_each_site_has_its_own_conveyances_and_is_the_consignor(db) -> None:  # 
         pytest.approx(20.0)
     d = shipments.declaration(db, log, there.id)
     assert "Dimitrovgrad dispatch" in str(d.consignor)
+    # the site's 24-hour emergency contact is on its declarations (a call's own wins)
+    organisations.update_site(db, sup.actors["admin"], second.id,
+                              emergency_contact="  +7 8422 00 00 00, duty RSO ",
+                              reason="dangerous-goods desk")
+    assert shipments.declaration(db, log, there.id).emergency_contact == \
+        "+7 8422 00 00 00, duty RSO"
+    assert shipments.declaration(db, log, there.id, emergency_contact="+1 555").\
+        emergency_contact == "+1 555"
+    assert shipments.declaration(db, log, first.id).emergency_contact != \
+        "+7 8422 00 00 00, duty RSO"
+    organisations.update_site(db, sup.actors["admin"], second.id, emergency_contact="",
+                              reason="moved")
+    assert organisations.get_site(db, log, second.id).emergency_contact is None
     other = make_supplier(db, "Other Isotopes")
     before = _counts(db)
     for bad in (other.site_id, 10**9):

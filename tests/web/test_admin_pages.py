@@ -170,6 +170,17 @@ def test_platform_admin_creates_an_organisation_and_edits_its_site(client, two, 
     assert r.status_code == 303
     page = client.get(org_page)
     assert "Gamma Main" in page.text and "5 %" in page.text
+    # the site's 24-hour emergency contact for its shippers' declarations; a bidi override
+    # in it is refused naming the field
+    contact = {**edit, "measurement_tolerance": "5", "emergency_contact": "+7 000 RSO\u202e"}
+    r = post(client, f"/admin/sites/{site}", contact, org_page)
+    assert r.status_code == 422 and field_error(r.text, f"site-{site}", "emergency_contact")
+    r = post(client, f"/admin/sites/{site}", {**contact, "emergency_contact": "+7 000 RSO"},
+             org_page)
+    assert r.status_code == 303
+    assert 'value="+7 000 RSO"' in client.get(org_page).text
+    r = post(client, f"/admin/sites/{site}", {**contact, "emergency_contact": " "}, org_page)
+    assert r.status_code == 303 and 'value="+7 000 RSO"' not in client.get(org_page).text
     r = post(client, f"/admin/organisations/{org_page.rsplit('/', 1)[1]}/sites",
              {"name": "Gamma East", "timezone": "Nowhere/City", "jurisdiction": "RU"},
              org_page)

@@ -90,6 +90,8 @@ Reference = _text(text.REFERENCE_MAX, required=False, what="a reference",
                   examples=["RU-2026-0415"])
 Note = _text(text.NOTE_MAX, multiline=True, required=False, what="a note")
 Reason = _text(text.REASON_MAX, multiline=True, what="a reason")
+Contact = _text(text.NAME_MAX, required=False, what="a 24-hour emergency contact",
+                examples=["+7 484 399 00 00 (duty radiation safety officer)"])
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

@@ -51,6 +51,8 @@ class SiteView:
     created_at: datetime
     #: a measurement departing from the book value by more than this fraction is flagged
     measurement_tolerance: float = 0.1
+    #: the 24-hour emergency contact on the declarations of packages shipped from the site
+    emergency_contact: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,12 @@ def _site_view(s: Site) -> SiteView:
     return SiteView(id=s.id, org_id=s.org_id, name=s.name, timezone=s.timezone,
                     jurisdiction=s.jurisdiction, created_at=s.created_at,
                     measurement_tolerance=float(s.measurement_tolerance
-                                                if s.measurement_tolerance is not None else 0.1))
+                                                if s.measurement_tolerance is not None else 0.1),
+                    emergency_contact=s.emergency_contact)
+
+
+def _contact(value: str | None) -> str | None:
+    return clean_optional_text(value, field="emergency_contact", max_length=NAME_MAX)
 
 
 def _user_view(u: User) -> UserView:
@@ -216,23 +223,27 @@ def rename_organisation(db: Database, actor: Actor, org_id: int, *, name: str,
 
 # ------------------------------------------------------------------ sites
 def create_site(db: Database, actor: Actor, *, org_id: int | None, name: str, timezone: str,
-                jurisdiction: str, measurement_tolerance: float = 0.1) -> SiteView:
+                jurisdiction: str, measurement_tolerance: float = 0.1,
+                emergency_contact: str | None = None) -> SiteView:
     actor.require(Permission.MANAGE_ORGANISATION)
     org_id = _target_org(actor, org_id)
     name, timezone, jurisdiction = _name(name), _timezone(timezone), _jurisdiction(jurisdiction)
     tolerance = _tolerance(measurement_tolerance)
+    contact = _contact(emergency_contact)
     with db.write() as s:
         visible_org(s, actor, org_id)
         if s.scalar(select(Site.id).where(Site.org_id == org_id, Site.name == name)):
             raise Conflict(f"the organisation already has a site named {name!r}", field="name")
         site = Site(org_id=org_id, name=name, timezone=timezone, jurisdiction=jurisdiction,
-                    created_at=now(), measurement_tolerance=tolerance)
+                    created_at=now(), measurement_tolerance=tolerance,
+                    emergency_contact=contact)
         s.add(site)
         _flush_unique(s, f"a site named {name!r}")
         audit.record(s, actor, org_id=org_id, entity_type="site", entity_id=site.id,
                      action="created", new={"name": name, "timezone": timezone,
                                             "jurisdiction": jurisdiction,
-                                            "measurement_tolerance": tolerance})
+                                            "measurement_tolerance": tolerance,
+                                            "emergency_contact": contact})
         return _site_view(site)
 
 
@@ -256,7 +267,9 @@ def get_site(db: Database, actor: Actor, site_id: int) -> SiteView:
 def update_site(db: Database, actor: Actor, site_id: int, *, name: str | None = None,
                 timezone: str | None = None, jurisdiction: str | None = None,
                 measurement_tolerance: float | None = None,
+                emergency_contact: str | None = None,
                 reason: str | None = None) -> SiteView:
+    """Change what is given (None: unchanged; an empty emergency contact clears it)."""
     actor.require(Permission.MANAGE_ORGANISATION)
     reason = _reason(reason)
     changes: dict[str, object] = {
@@ -266,6 +279,8 @@ def update_site(db: Database, actor: Actor, site_id: int, *, name: str | None = 
                            else _jurisdiction(jurisdiction)),
                           ("measurement_tolerance", None if measurement_tolerance is None
                            else _tolerance(measurement_tolerance))) if v is not None}
+    if emergency_contact is not None:
+        changes["emergency_contact"] = _contact(emergency_contact)
     with db.write() as s:
         site = visible_site(s, actor, site_id, lock=True)
         old = {k: getattr(site, k) for k in changes if getattr(site, k) != changes[k]}

@@ -581,8 +581,9 @@ def get_shipment(db: Database, actor: Actor, shipment_id: int) -> ShipmentDetail
 def declaration(db: Database, actor: Actor, shipment_id: int, *,
                 emergency_contact: str | None = None) -> decl.Declaration:
     """The shipper's declaration (English and Russian) of a shipment; the emergency contact
-    is ``emergency_contact``, else the environment's ``ISOFLOW_EMERGENCY_CONTACT``, else a
-    default line."""
+    is ``emergency_contact``, else the dispatch site's, else the environment's
+    ``ISOFLOW_EMERGENCY_CONTACT``, else a line naming the consignor's radiation safety
+    officer."""
     actor.require(Permission.READ)
     with db.read() as s:
         row = _shipment(s, actor, shipment_id)
@@ -597,7 +598,8 @@ def declaration(db: Database, actor: Actor, shipment_id: int, *,
             consignee=decl.Party(customer.name, customer.country), contents=contents,
             package_type=row.package_type, mode=row.mode, label=row.label or None,
             transport_index=None if row.package_type == "excepted" else row.transport_index,
-            emergency_contact=emergency_contact or os.environ.get(EMERGENCY_CONTACT_ENV))
+            emergency_contact=emergency_contact or site.emergency_contact
+            or os.environ.get(EMERGENCY_CONTACT_ENV))
 
 
 def order_choices(db: Database, actor: Actor, *, days: int = 7) -> list[dict[str, object]]:

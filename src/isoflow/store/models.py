@@ -66,6 +66,8 @@ class Site(Base):
     #: A measurement departing from the book value by more than this fraction needs a note
     #: and is flagged as a discrepancy.
     measurement_tolerance: Mapped[float] = mapped_column(Float, server_default="0.1")
+    #: the 24-hour emergency contact a shipper's declaration gives for packages from the site
+    emergency_contact: Mapped[str | None] = mapped_column(String(200))
 
 
 class User(Base):

@@ -24,7 +24,8 @@ from isoflow.web.shell import Form, Page, PageNotFound, SignedInPage
 router = APIRouter(include_in_schema=False)
 
 KIND_NAMES = {"hospital": N_("Hospital"), "supplier": N_("Supplier")}
-SITE_FIELDS = ("name", "timezone", "jurisdiction", "measurement_tolerance", "reason")
+SITE_FIELDS = ("name", "timezone", "jurisdiction", "measurement_tolerance", "emergency_contact",
+               "reason")
 
 
 def kinds(page: Page) -> list[tuple[str, str]]:
@@ -89,7 +90,8 @@ def create_organisation(page: SignedInPage, form: Form) -> Response:
 def _site_state(site: organisations.SiteView) -> FormState:
     return FormState(f"site-{site.id}", {
         "name": site.name, "timezone": site.timezone, "jurisdiction": site.jurisdiction,
-        "measurement_tolerance": f"{site.measurement_tolerance * 100:g}", "reason": ""})
+        "measurement_tolerance": f"{site.measurement_tolerance * 100:g}",
+        "emergency_contact": site.emergency_contact or "", "reason": ""})
 
 
 def _organisation(page: Page, org_id: int, failed: FormState | None = None) -> HTMLResponse:
@@ -160,7 +162,7 @@ def update_site(page: SignedInPage, site_id: int, form: Form) -> Response:
             page.db, page.actor, site_id, name=v["name"], timezone=v["timezone"],
             jurisdiction=v["jurisdiction"],
             measurement_tolerance=tolerance_fraction(v["measurement_tolerance"]),
-            reason=v["reason"] or None)
+            emergency_contact=v["emergency_contact"], reason=v["reason"] or None)
     except IsoflowError as exc:
         state.refuse(exc, page._("The site was not changed."))
         return _organisation(page, site.org_id, state)

@@ -11,6 +11,7 @@ from pydantic import Field
 from isoflow.api.deps import DB, CurrentActor
 from isoflow.api.fields import (
     AtQuery,
+    Contact,
     Flag,
     Id,
     Name,
@@ -60,6 +61,7 @@ class SiteOut(Out):
     jurisdiction: str
     created_at: datetime
     measurement_tolerance: float
+    emergency_contact: str | None
 
 
 class OrganisationOut(Out):
@@ -85,6 +87,8 @@ class SiteIn(Schema):
     timezone: Timezone
     jurisdiction: Jurisdiction
     measurement_tolerance: Tolerance = 0.1
+    emergency_contact: Contact | None = Field(None, description="given on the shipper's "
+                                              "declarations of packages from the site")
 
 
 class SitePatch(Schema):
@@ -92,6 +96,7 @@ class SitePatch(Schema):
     timezone: Timezone | None = None
     jurisdiction: Jurisdiction | None = None
     measurement_tolerance: Tolerance | None = None
+    emergency_contact: Contact | None = Field(None, description="an empty text clears it")
     reason: Reason | None = None
 
 
@@ -166,7 +171,8 @@ def list_sites(actor: CurrentActor, db: DB, org_id: OptionalIdQuery = None) -> l
 def create_site(body: SiteIn, actor: CurrentActor, db: DB) -> SiteView:
     return organisations.create_site(db, actor, org_id=body.org_id, name=body.name,
                                      timezone=body.timezone, jurisdiction=body.jurisdiction,
-                                     measurement_tolerance=body.measurement_tolerance)
+                                     measurement_tolerance=body.measurement_tolerance,
+                                     emergency_contact=body.emergency_contact)
 
 
 @router.get("/sites/{site_id}", response_model=SiteOut)
@@ -179,6 +185,7 @@ def update_site(site_id: SiteId, body: SitePatch, actor: CurrentActor, db: DB) -
     return organisations.update_site(db, actor, site_id, name=body.name,
                                      timezone=body.timezone, jurisdiction=body.jurisdiction,
                                      measurement_tolerance=body.measurement_tolerance,
+                                     emergency_contact=body.emergency_contact,
                                      reason=body.reason)
 
 

@@ -64,11 +64,16 @@ class OrgSpec:
     timezone: str
     jurisdiction: str
     site: str
+    emergency_contact: str | None = None
 
 
 SUPPLIER = OrgSpec(key="supplier", name="Isotope Export Co.", kind="supplier",
                    timezone=SUPPLIER_TIMEZONE, jurisdiction="RU",
-                   site="Production and dispatch, Moscow region")
+                   site="Production and dispatch, Moscow region",
+                   # a placeholder, not a real number: the demo's declarations show where
+                   # the site's own 24-hour contact goes
+                   emergency_contact="Duty radiation safety officer, Isotope Export Co., "
+                                     "+7 000 000-00-00 (demo)")
 #: Kyrgyzstan has no profile of its own yet; the RU profile (Ph. Eur.-aligned limits) is the
 #: closest of NRC, EU and RU for a department supplied with Russian generators and kits.
 HOSPITAL = OrgSpec(key="hospital",
@@ -233,6 +238,10 @@ def _organisation(db: Database, spec: OrgSpec,
         org, site = organisations.create_organisation(
             db, DEMO_ACTOR, name=spec.name, kind=spec.kind, timezone=spec.timezone,
             jurisdiction=spec.jurisdiction, site_name=spec.site)
+        if spec.emergency_contact:
+            organisations.update_site(db, DEMO_ACTOR, site.id,
+                                      emergency_contact=spec.emergency_contact,
+                                      reason="the demo world's dispatch site")
         return org.id, site.id
     return org.id, organisations.list_sites(db, DEMO_ACTOR, org_id=org.id)[0].id
 
