@@ -44,6 +44,7 @@ from sqlalchemy import Float, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from isoflow.domain.irradiation import add_months
 from isoflow.domain.roles import Actor, Permission
 from isoflow.errors import InvalidInput, NotFound
 from isoflow.physics.decay import eop_bq_to_six_day_ci
@@ -316,8 +317,7 @@ def exports(db: Database, actor: Actor, *, year_from: int | None = None,
         if not include_unshipped and y1 == current.year and len(years) > 1:
             to_date = current
             # the year before to the same moment (28 February for a 29th)
-            same = current.replace(year=y1 - 1, day=min(current.day, 28)) \
-                if (current.month, current.day) == (2, 29) else current.replace(year=y1 - 1)
+            same = add_months(current, -12)
             partial = (select(Customer.country, Order.product_id, Product.currency,
                               func.count(Order.id), calibrated, func.sum(Order.price))
                        .select_from(Order).join(Customer, Customer.id == Order.customer_id)

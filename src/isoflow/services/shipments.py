@@ -261,16 +261,16 @@ def _judge(content: Content, package_type: str, mode: str, surface_usv_h: float,
     return result, ti, label
 
 
-def _day_ti(s: Session, org_id: int, site_id: int, mode: str, at: datetime, zone: str,
+def _day_ti(s: Session, site: Site, mode: str, at: datetime,
             exclude: int | None = None) -> float:
     """The sum of the TIs of the day's (the site's calendar day of ``at``) live shipments
     from the site by ``mode``."""
-    tz = ZoneInfo(zone)
+    tz = ZoneInfo(site.timezone)
     local = at.astimezone(tz)
     start = datetime(local.year, local.month, local.day, tzinfo=tz)
     end = start + timedelta(days=1)
     q = select(func.coalesce(func.sum(Shipment.transport_index), 0.0)).where(
-        Shipment.org_id == org_id, Shipment.site_id == site_id, Shipment.mode == mode,
+        Shipment.org_id == site.org_id, Shipment.site_id == site.id, Shipment.mode == mode,
         Shipment.status != "cancelled", Shipment.package_type != "excepted",
         Shipment.dispatched_at >= start.astimezone(ZoneInfo("UTC")),
         Shipment.dispatched_at < end.astimezone(ZoneInfo("UTC")))
@@ -279,9 +279,9 @@ def _day_ti(s: Session, org_id: int, site_id: int, mode: str, at: datetime, zone
     return float(s.scalar(q) or 0.0)
 
 
-def _check_day(s: Session, org_id: int, site_id: int, mode: str, at: datetime, zone: str,
-               ti: float, exclude: int | None = None) -> None:
-    already = _day_ti(s, org_id, site_id, mode, at, zone, exclude)
+def _check_day(s: Session, site: Site, mode: str, at: datetime, ti: float,
+               exclude: int | None = None) -> None:
+    already = _day_ti(s, site, mode, at, exclude)
     total = CONVEYANCE_TI[mode][1]
     if already + ti > total + 1e-9:
         raise InvalidInput(
@@ -374,13 +374,12 @@ def prepare_shipment(db: Database, actor: Actor, order_id: int, *, mode: str,
         content = contents_of(product, order_activity_at(s, order, at))
         result, ti, label = _judge(content, package_type, mode, surface, at_1m)
         site = _dispatch_site(s, order.org_id, site_id)
-        zone = site.timezone
         if package_type != "excepted":
-            _check_day(s, order.org_id, site.id, mode, at, zone, ti)
+            _check_day(s, site, mode, at, ti)
         count = s.scalar(select(func.count()).select_from(Shipment)
                          .where(Shipment.org_id == order.org_id)) or 0
         row = Shipment(
-            org_id=order.org_id, number=f"SH-{at.astimezone(ZoneInfo(zone)):%Y%m%d}-"
+            org_id=order.org_id, number=f"SH-{at.astimezone(ZoneInfo(site.timezone)):%Y%m%d}-"
                                         f"{count + 1:05d}",
             order_id=order.id, customer_id=order.customer_id, site_id=site.id,
             nuclide=content.nuclide,
@@ -434,8 +433,7 @@ def dispatch(db: Database, actor: Actor, shipment_id: int, *,
             row.activity_bq, row.sum_of_fractions = content.activity_bq, result.sum_of_fractions
             site = _row_site(s, row)
             if row.package_type != "excepted":
-                _check_day(s, row.org_id, site.id, row.mode, t, site.timezone, ti,
-                           exclude=row.id)
+                _check_day(s, site, row.mode, t, ti, exclude=row.id)
         row.dispatched_at, row.status = t, "dispatched"
         order.status, order.updated_at = "shipped", now()
         _event(s, actor, row, "dispatched", t)
@@ -530,7 +528,7 @@ def day_transport_indexes(db: Database, actor: Actor, *, at: datetime | None = N
         if actor.org_id is None:
             return {m: 0.0 for m in MODES}
         site = _dispatch_site(s, actor.org_id, site_id)
-        return {m: _day_ti(s, actor.org_id, site.id, m, t, site.timezone) for m in MODES}
+        return {m: _day_ti(s, site, m, t) for m in MODES}
 
 
 def _decayed(nuclide: str, bq: float, seconds: float) -> float | None:
