@@ -240,7 +240,8 @@ def test_a_whole_day(world, chromium, lang: str) -> None:  # type: ignore[no-unt
     assert hint.startswith(t["signature"]), hint  # the meaning of the signature is stated
     check_page_basics(page)
     page.fill(f"#release-{pid}-password", PASSWORD)
-    page.click(f"#release-{pid} button[type=submit]")
+    with page.expect_navigation():  # the page before already shows a #done
+        page.click(f"#release-{pid} button[type=submit]")
     page.wait_for_selector("#done")
     assert page.inner_text(f"#kit-{pid} td:last-child .badge.ok").strip() == t["released"]
     assert day.dep.usernames["radiopharmacist"] in page.inner_text(f"#kit-{pid}")
@@ -269,7 +270,8 @@ def test_a_whole_day(world, chromium, lang: str) -> None:  # type: ignore[no-unt
     assert day.patient in dose_row.inner_text()
     check_page_basics(page)
     page.fill(f"#administer-{did}-residual", "10 MBq")
-    page.click(f"#administer-{did} button[type=submit]")
+    with page.expect_navigation():  # the page before already shows a #done
+        page.click(f"#administer-{did} button[type=submit]")
     page.wait_for_selector("#done")
     assert page.inner_text(f"#dose-{did} td:nth-child(7) .badge").strip() == t["administered"]
     check_page_basics(page)

@@ -85,7 +85,9 @@ def test_receive_withdraw_and_see_the_chart(world, chromium) -> None:  # type: i
     page.fill("#withdraw-activity", "740 MBq")
     page.fill("#withdraw-note", "bone scan, patient 17")
     page.click("#withdraw-submit")
-    page.wait_for_selector("#done")
+    # the receipt's #done is still there until the post's page replaces it: wait for that
+    page.wait_for_function("() => document.querySelector('#done')"
+                           " && /withdrawal/i.test(document.querySelector('#done').textContent)")
     assert "withdrawal" in page.inner_text("#done").lower()
     assert "bone scan, patient 17" in page.inner_text("#events")
     chart_has_markers(page)
